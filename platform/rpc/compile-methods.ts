@@ -1,0 +1,158 @@
+import { create, type DescMessage, type DescMethod, isMessage, type Message } from "@bufbuild/protobuf";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { assertNoUnknownFields } from "./assert-no-unknown-fields.js";
+import { peerKey } from "./peer.js";
+import type { RequestValidator } from "./request-validator.js";
+import { requestIdKey } from "./request-id.js";
+import { assertCallerAllowed, type RpcPolicy, rpcPolicyOf } from "./rpc-policy.js";
+import type { ServiceRegistration } from "./service-registration.js";
+import { toConnectError } from "./to-connect-error.js";
+
+// Implementations are checked against the descriptors when registered; here
+// they are handled generically.
+// biome-ignore lint/suspicious/noExplicitAny: method shapes differ per RPC kind
+type AnyImpl = (req: any, ctx: HandlerContext) => unknown;
+
+/** A unary method after the platform chain was applied. */
+export type UnaryFn = (req: Message, ctx: HandlerContext) => Promise<Message>;
+/** A server-streaming method after the platform chain was applied. */
+export type ServerStreamFn = (req: Message, ctx: HandlerContext) => AsyncIterable<Message>;
+
+/**
+ * CompiledMethod is one RPC ready to serve: its policy read once from the
+ * proto, and its implementation wrapped in the platform chain (caller policy,
+ * validation, error normalization, logging). Both the fast gRPC path and the
+ * Connect handlers call this same wrapped function, so every protocol gets
+ * identical behaviour.
+ */
+export interface CompiledMethod {
+  readonly method: DescMethod;
+  readonly path: string;
+  readonly policy: RpcPolicy;
+  /** The wrapped implementation, in the shape Connect's router expects. */
+  readonly impl: AnyImpl;
+  readonly unary?: UnaryFn;
+  readonly serverStream?: ServerStreamFn;
+}
+
+/** ChainDeps are the process-wide pieces the chain uses, built once. */
+export interface ChainDeps {
+  readonly validate: RequestValidator;
+  readonly logger: Logger;
+}
+
+/** compileMethods compiles every method of every registration. */
+export function compileMethods(regs: readonly ServiceRegistration[], deps: ChainDeps): CompiledMethod[] {
+  return regs.flatMap((reg) =>
+    reg.service.methods.map((method) => {
+      const raw = (reg.impl as Record<string, AnyImpl | undefined>)[method.localName];
+      const impl = raw ? raw.bind(reg.impl) : unimplemented(method);
+      return compileMethod(method, impl, reg.policy ?? rpcPolicyOf(method), deps);
+    }),
+  );
+}
+
+function compileMethod(method: DescMethod, impl: AnyImpl, policy: RpcPolicy, deps: ChainDeps): CompiledMethod {
+  const path = `/${method.parent.typeName}/${method.name}`;
+  const base = { method, path, policy };
+  switch (method.methodKind) {
+    case "unary": {
+      const unary = wrapUnary(method, policy, impl, deps);
+      return { ...base, impl: unary, unary };
+    }
+    case "server_streaming": {
+      const serverStream = wrapServerStream(method, policy, impl, deps);
+      return { ...base, impl: serverStream, serverStream };
+    }
+    default:
+      return { ...base, impl: wrapStreamingInput(method, policy, impl, deps) };
+  }
+}
+
+function wrapUnary(method: DescMethod, policy: RpcPolicy, impl: AnyImpl, deps: ChainDeps): UnaryFn {
+  return async (req, ctx) => {
+    const started = performance.now();
+    try {
+      assertCallerAllowed(policy, ctx.values.get(peerKey), method);
+      checkRequest(method.input, req, deps.validate);
+      const res = toMessage(method.output, await impl(req, ctx));
+      logCall(deps.logger, method, ctx, started, undefined);
+      return res;
+    } catch (err) {
+      throw logCall(deps.logger, method, ctx, started, toConnectError(err));
+    }
+  };
+}
+
+function wrapServerStream(method: DescMethod, policy: RpcPolicy, impl: AnyImpl, deps: ChainDeps): ServerStreamFn {
+  return async function* (req, ctx) {
+    const started = performance.now();
+    try {
+      assertCallerAllowed(policy, ctx.values.get(peerKey), method);
+      checkRequest(method.input, req, deps.validate);
+      for await (const out of impl(req, ctx) as AsyncIterable<unknown>) {
+        yield toMessage(method.output, out);
+      }
+      logCall(deps.logger, method, ctx, started, undefined);
+    } catch (err) {
+      throw logCall(deps.logger, method, ctx, started, toConnectError(err));
+    }
+  };
+}
+
+// Client- and bidi-streaming calls check the caller before the handler reads
+// anything; each input message is validated as it arrives.
+function wrapStreamingInput(method: DescMethod, policy: RpcPolicy, impl: AnyImpl, deps: ChainDeps): AnyImpl {
+  return (requests, ctx) => {
+    assertCallerAllowed(policy, ctx.values.get(peerKey), method);
+    return impl(validateEach(method.input, requests as AsyncIterable<Message>, deps.validate), ctx);
+  };
+}
+
+async function* validateEach(schema: DescMessage, input: AsyncIterable<Message>, validate: RequestValidator) {
+  for await (const message of input) {
+    checkRequest(schema, message, validate);
+    yield message;
+  }
+}
+
+// Every request, on every protocol: no fields outside the contract, then the
+// contract's own rules.
+function checkRequest(schema: DescMessage, message: Message, validate: RequestValidator): void {
+  assertNoUnknownFields(schema, message);
+  validate(schema, message as never);
+}
+
+function toMessage(schema: DescMessage, value: unknown): Message {
+  return isMessage(value, schema) ? value : create(schema, value as never);
+}
+
+function unimplemented(method: DescMethod): AnyImpl {
+  return () => {
+    throw new ConnectError(`${method.parent.typeName}/${method.name} is not implemented`, Code.Unimplemented);
+  };
+}
+
+// One line per call, written once it ends. Internal errors carry their cause
+// to the log (never to the client, see toConnectError).
+function logCall(
+  logger: Logger,
+  method: DescMethod,
+  ctx: HandlerContext,
+  started: number,
+  error: ConnectError | undefined,
+): ConnectError | undefined {
+  const fields = {
+    request_id: ctx.values.get(requestIdKey),
+    rpc: method.parent.typeName + "/" + method.name,
+    protocol: ctx.protocolName,
+    peer: ctx.values.get(peerKey)?.service,
+    code: error ? Code[error.code] : "OK",
+    duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+  };
+  if (error === undefined) logger.info(fields, "rpc");
+  else if (error.code === Code.Internal || error.code === Code.Unknown) logger.error({ ...fields, err: error.cause ?? error }, "rpc failed");
+  else logger.info({ ...fields, error: error.rawMessage }, "rpc");
+  return error;
+}

@@ -1,0 +1,154 @@
+import { createSecureServer, type Http2Session, type Http2SecureServer, type IncomingHttpHeaders, type ServerHttp2Stream, constants } from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
+import { createConnectRouter, createContextValues } from "@connectrpc/connect";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import type { Logger } from "pino";
+import { serviceNameFromSpiffeId, spiffeIdFromCert } from "../pki/index.js";
+import { type CompiledMethod, compileMethods } from "./compile-methods.js";
+import { serveConnect } from "./connect-stream-adapter.js";
+import { serveFastGrpc } from "./fast-grpc-handler.js";
+import { type Peer, peerKey } from "./peer.js";
+import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
+import { createRequestValidator } from "./request-validator.js";
+import type { ServiceRegistration } from "./service-registration.js";
+
+/** RpcServerOptions configure one RPC port. */
+export interface RpcServerOptions {
+  readonly services: readonly ServiceRegistration[];
+  /** PEM strings: this service's certificate and key, and the CA that signs callers. */
+  readonly tls: { readonly cert: string; readonly key: string; readonly ca: string };
+  readonly trustDomain: string;
+  readonly logger: Logger;
+  readonly maxMessageBytes: number;
+}
+
+/** RpcServer serves gRPC, gRPC-Web and Connect on one mTLS HTTP/2 port. */
+export interface RpcServer {
+  listen(port: number, host: string): Promise<number>;
+  /** Requests (streams) being served right now. */
+  inFlight(): number;
+  /** Stops accepting, lets in-flight calls finish until the deadline, then cuts the rest. */
+  shutdown(deadlineMs: number): Promise<void>;
+  readonly methods: ReadonlyMap<string, CompiledMethod>;
+}
+
+/**
+ * createRpcServer builds the server. Per stream it picks a path by content
+ * type: binary gRPC unary and server-streaming calls go to the fast handler;
+ * everything else (Connect, gRPC-Web, gRPC client/bidi streaming, JSON) goes
+ * to Connect's handlers. Both run the same compiled method chain.
+ */
+export function createRpcServer(opts: RpcServerOptions): RpcServer {
+  const deps = { validate: createRequestValidator(), logger: opts.logger };
+  const compiled = compileMethods(opts.services, deps);
+  const methods = new Map(compiled.map((m) => [m.path, m]));
+  const handlers = connectHandlers(compiled, opts.maxMessageBytes);
+  const peers = new WeakMap<Http2Session, Peer | undefined>();
+  const sessions = new Set<Http2Session>();
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
+  const server = createSecureServer({
+    cert: opts.tls.cert,
+    key: opts.tls.key,
+    ca: opts.tls.ca,
+    requestCert: true,
+    rejectUnauthorized: true,
+    minVersion: "TLSv1.2",
+    ALPNProtocols: ["h2"],
+  });
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    peers.set(session, peerOf(session, opts.trustDomain));
+  });
+  server.on("stream", (stream, headers) => {
+    inFlight++;
+    stream.once("close", () => {
+      if (--inFlight === 0) drained?.();
+    });
+    stream.on("error", () => {
+      // A reset by the peer; the call's own handlers see the close.
+    });
+    const values = createContextValues()
+      .set(peerKey, peers.get(stream.session!))
+      .set(requestIdKey, requestIdFrom(headers[REQUEST_ID_HEADER]));
+    route(stream, headers, values);
+  });
+
+  function route(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, values: ReturnType<typeof createContextValues>) {
+    const path = String(headers[":path"]);
+    if (isBinaryGrpc(headers["content-type"])) {
+      const method = methods.get(path);
+      if (method?.unary || method?.serverStream) {
+        return serveFastGrpc(stream, headers, method, values, opts.maxMessageBytes);
+      }
+    }
+    const route = pathname(path);
+    const handler = handlers.get(route);
+    if (handler === undefined) return notFound(stream, headers);
+    void serveConnect(stream, headers, handler, values, methods.get(route)?.policy.timeoutMs);
+  }
+
+  return {
+    methods,
+    inFlight: () => inFlight,
+    listen: (port, host) => listen(server, port, host),
+    async shutdown(deadlineMs) {
+      server.close();
+      for (const session of sessions) session.close();
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, deadlineMs).unref();
+        });
+      }
+      for (const session of sessions) session.destroy();
+    },
+  };
+}
+
+function connectHandlers(compiled: readonly CompiledMethod[], maxMessageBytes: number): Map<string, UniversalHandler> {
+  const router = createConnectRouter({ readMaxBytes: maxMessageBytes, writeMaxBytes: maxMessageBytes });
+  for (const m of compiled) router.rpc(m.method, m.impl as never);
+  return new Map(router.handlers.map((h) => [h.requestPath, h]));
+}
+
+// The identity is read once per TLS connection, not per call.
+function peerOf(session: Http2Session, trustDomain: string): Peer | undefined {
+  const socket = session.socket as TLSSocket;
+  const spiffeId = spiffeIdFromCert(socket.getPeerCertificate());
+  if (spiffeId === undefined) return undefined;
+  return Object.freeze({ spiffeId, service: serviceNameFromSpiffeId(spiffeId, trustDomain) });
+}
+
+function isBinaryGrpc(contentType: string | undefined): boolean {
+  return contentType === "application/grpc" || contentType === "application/grpc+proto";
+}
+
+function pathname(path: string): string {
+  const q = path.indexOf("?");
+  return q < 0 ? path : path.slice(0, q);
+}
+
+// Unknown method: gRPC clients expect UNIMPLEMENTED in a trailers-only
+// response; everyone else gets a plain 404.
+function notFound(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  const ct = String(headers["content-type"] ?? "");
+  if (ct.startsWith("application/grpc")) {
+    stream.respond({ ":status": 200, "content-type": ct, "grpc-status": "12", "grpc-message": "unknown%20method" }, { endStream: true });
+  } else {
+    stream.respond({ ":status": constants.HTTP_STATUS_NOT_FOUND }, { endStream: true });
+  }
+}
+
+function listen(server: Http2SecureServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
