@@ -15,24 +15,37 @@ export function assertNoUnknownFields(schema: DescMessage, message: Message, pat
   const unknown = (message as { $unknown?: { no: number }[] }).$unknown;
   if (unknown !== undefined && unknown.length > 0) {
     const where = path === "" ? schema.typeName : path;
-    throw new ConnectError(`unknown field number ${unknown[0]!.no} in ${where}`, Code.InvalidArgument);
+    throw new ConnectError(
+      `unknown field number ${unknown[0]!.no} in ${where}`,
+      Code.InvalidArgument,
+    );
   }
   for (const field of nestedOf(schema)) {
     const value = fieldValue(message as unknown as Record<string, unknown>, field);
     forEachMessage(field, value, (child, suffix) =>
-      assertNoUnknownFields(child.schema, child.message, `${path}${path ? "." : ""}${field.name}${suffix}`),
+      assertNoUnknownFields(
+        child.schema,
+        child.message,
+        `${path}${path ? "." : ""}${field.name}${suffix}`,
+      ),
     );
   }
 }
 
 type Child = { schema: DescMessage; message: Message };
 
-function forEachMessage(field: DescField, value: unknown, visit: (c: Child, suffix: string) => void): void {
+function forEachMessage(
+  field: DescField,
+  value: unknown,
+  visit: (c: Child, suffix: string) => void,
+): void {
   if (value === undefined || value === null) return;
   if (field.fieldKind === "message" && field.message) {
     visit({ schema: field.message, message: value as Message }, "");
   } else if (field.fieldKind === "list" && field.listKind === "message") {
-    (value as Message[]).forEach((m, i) => visit({ schema: field.message, message: m }, `[${i}]`));
+    for (const [i, m] of (value as Message[]).entries()) {
+      visit({ schema: field.message, message: m }, `[${i}]`);
+    }
   } else if (field.fieldKind === "map" && field.mapKind === "message") {
     for (const [k, m] of Object.entries(value as Record<string, Message>)) {
       visit({ schema: field.message, message: m }, `[${k}]`);

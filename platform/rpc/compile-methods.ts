@@ -1,10 +1,16 @@
-import { create, type DescMessage, type DescMethod, isMessage, type Message } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  isMessage,
+  type Message,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { assertNoUnknownFields } from "./assert-no-unknown-fields.js";
 import { peerKey } from "./peer.js";
-import type { RequestValidator } from "./request-validator.js";
 import { requestIdKey } from "./request-id.js";
+import type { RequestValidator } from "./request-validator.js";
 import { assertCallerAllowed, type RpcPolicy, rpcPolicyOf } from "./rpc-policy.js";
 import type { ServiceRegistration } from "./service-registration.js";
 import { toConnectError } from "./to-connect-error.js";
@@ -43,7 +49,10 @@ export interface ChainDeps {
 }
 
 /** compileMethods compiles every method of every registration. */
-export function compileMethods(regs: readonly ServiceRegistration[], deps: ChainDeps): CompiledMethod[] {
+export function compileMethods(
+  regs: readonly ServiceRegistration[],
+  deps: ChainDeps,
+): CompiledMethod[] {
   return regs.flatMap((reg) =>
     reg.service.methods.map((method) => {
       const raw = (reg.impl as Record<string, AnyImpl | undefined>)[method.localName];
@@ -53,7 +62,12 @@ export function compileMethods(regs: readonly ServiceRegistration[], deps: Chain
   );
 }
 
-function compileMethod(method: DescMethod, impl: AnyImpl, policy: RpcPolicy, deps: ChainDeps): CompiledMethod {
+function compileMethod(
+  method: DescMethod,
+  impl: AnyImpl,
+  policy: RpcPolicy,
+  deps: ChainDeps,
+): CompiledMethod {
   const path = `/${method.parent.typeName}/${method.name}`;
   const base = { method, path, policy };
   switch (method.methodKind) {
@@ -85,7 +99,12 @@ function wrapUnary(method: DescMethod, policy: RpcPolicy, impl: AnyImpl, deps: C
   };
 }
 
-function wrapServerStream(method: DescMethod, policy: RpcPolicy, impl: AnyImpl, deps: ChainDeps): ServerStreamFn {
+function wrapServerStream(
+  method: DescMethod,
+  policy: RpcPolicy,
+  impl: AnyImpl,
+  deps: ChainDeps,
+): ServerStreamFn {
   return async function* (req, ctx) {
     const started = performance.now();
     try {
@@ -103,14 +122,23 @@ function wrapServerStream(method: DescMethod, policy: RpcPolicy, impl: AnyImpl, 
 
 // Client- and bidi-streaming calls check the caller before the handler reads
 // anything; each input message is validated as it arrives.
-function wrapStreamingInput(method: DescMethod, policy: RpcPolicy, impl: AnyImpl, deps: ChainDeps): AnyImpl {
+function wrapStreamingInput(
+  method: DescMethod,
+  policy: RpcPolicy,
+  impl: AnyImpl,
+  deps: ChainDeps,
+): AnyImpl {
   return (requests, ctx) => {
     assertCallerAllowed(policy, ctx.values.get(peerKey), method);
     return impl(validateEach(method.input, requests as AsyncIterable<Message>, deps.validate), ctx);
   };
 }
 
-async function* validateEach(schema: DescMessage, input: AsyncIterable<Message>, validate: RequestValidator) {
+async function* validateEach(
+  schema: DescMessage,
+  input: AsyncIterable<Message>,
+  validate: RequestValidator,
+) {
   for await (const message of input) {
     checkRequest(schema, message, validate);
     yield message;
@@ -130,7 +158,10 @@ function toMessage(schema: DescMessage, value: unknown): Message {
 
 function unimplemented(method: DescMethod): AnyImpl {
   return () => {
-    throw new ConnectError(`${method.parent.typeName}/${method.name} is not implemented`, Code.Unimplemented);
+    throw new ConnectError(
+      `${method.parent.typeName}/${method.name} is not implemented`,
+      Code.Unimplemented,
+    );
   };
 }
 
@@ -152,7 +183,8 @@ function logCall(
     duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
   };
   if (error === undefined) logger.info(fields, "rpc");
-  else if (error.code === Code.Internal || error.code === Code.Unknown) logger.error({ ...fields, err: error.cause ?? error }, "rpc failed");
+  else if (error.code === Code.Internal || error.code === Code.Unknown)
+    logger.error({ ...fields, err: error.cause ?? error }, "rpc failed");
   else logger.info({ ...fields, error: error.rawMessage }, "rpc");
   return error;
 }

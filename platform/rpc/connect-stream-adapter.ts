@@ -29,7 +29,9 @@ export async function serveConnect(
       method: String(headers[constants.HTTP2_HEADER_METHOD]),
       url: `https://${headers[":authority"] ?? "localhost"}${headers[":path"]}`,
       header,
-      body: stream,
+      // Connect stops reading early on an oversized message; a plain async
+      // iterator would then destroy (RST) the stream before our error is sent.
+      body: stream.iterator({ destroyOnReturn: false }),
       signal: abort.signal,
       contextValues: values,
     });
@@ -41,25 +43,36 @@ export async function serveConnect(
   }
 }
 
-async function writeResponse(stream: ServerHttp2Stream, response: UniversalServerResponse): Promise<void> {
+async function writeResponse(
+  stream: ServerHttp2Stream,
+  response: UniversalServerResponse,
+): Promise<void> {
   if (stream.destroyed) return;
-  const head = headersToObject(response.header, { [constants.HTTP2_HEADER_STATUS]: response.status });
+  const head = headersToObject(response.header, {
+    [constants.HTTP2_HEADER_STATUS]: response.status,
+  });
   // Connect fills `trailer` while the body is read, so ask for the trailer
   // callback whenever the handler gave us a trailer object.
   const withTrailers = response.trailer !== undefined;
-  stream.respond(head, { waitForTrailers: withTrailers, endStream: response.body === undefined && !withTrailers });
+  stream.respond(head, {
+    waitForTrailers: withTrailers,
+    endStream: response.body === undefined && !withTrailers,
+  });
   if (withTrailers) {
     stream.once("wantTrailers", () => stream.sendTrailers(headersToObject(response.trailer)));
   }
-  if (response.body === undefined) {
-    if (withTrailers) stream.end();
-    return;
-  }
-  for await (const chunk of response.body) {
-    if (stream.destroyed) return;
-    if (!stream.write(chunk)) {
-      await new Promise((resolve) => stream.once("drain", resolve).once("close", resolve));
+  if (response.body !== undefined) {
+    for await (const chunk of response.body) {
+      if (stream.destroyed) return;
+      if (!stream.write(chunk)) {
+        await new Promise((resolve) => stream.once("drain", resolve).once("close", resolve));
+      }
     }
   }
-  if (!stream.destroyed) stream.end();
+  if (stream.destroyed) return;
+  // The handler may answer before reading the whole request (an oversized
+  // message, say). Discard the rest instead of resetting the stream, so the
+  // client reads our error rather than a cancellation.
+  if (!stream.readableEnded) stream.resume();
+  if (response.body !== undefined || withTrailers) stream.end();
 }

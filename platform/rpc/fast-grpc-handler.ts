@@ -24,7 +24,10 @@ export function serveFastGrpc(
   values: ContextValues,
   maxMessageBytes: number,
 ): void {
-  const deadlineAt = deadlineFrom(headers["grpc-timeout"] as string | undefined, compiled.policy.timeoutMs);
+  const deadlineAt = deadlineFrom(
+    headers["grpc-timeout"] as string | undefined,
+    compiled.policy.timeoutMs,
+  );
   const ctx = createLeanHandlerContext(compiled.method, headers, values, deadlineAt);
   const call: Call = { stream, ctx, done: false, timer: undefined };
   if (deadlineAt !== undefined) {
@@ -51,7 +54,11 @@ interface Call {
 }
 
 // Collects the request body; a unary body is usually a single DATA frame.
-function readBody(stream: ServerHttp2Stream, max: number, cb: (err?: ConnectError, body?: Buffer) => void): void {
+function readBody(
+  stream: ServerHttp2Stream,
+  max: number,
+  cb: (err?: ConnectError, body?: Buffer) => void,
+): void {
   const chunks: Buffer[] = [];
   let size = 0;
   stream.on("data", (chunk: Buffer) => {
@@ -59,12 +66,15 @@ function readBody(stream: ServerHttp2Stream, max: number, cb: (err?: ConnectErro
     if (size > max + 5) {
       stream.removeAllListeners("data");
       stream.resume();
-      return cb(new ConnectError(`request exceeds the limit of ${max} bytes`, Code.ResourceExhausted));
+      return cb(
+        new ConnectError(`request exceeds the limit of ${max} bytes`, Code.ResourceExhausted),
+      );
     }
     chunks.push(chunk);
   });
   stream.once("end", () => {
-    if (size <= max + 5) cb(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    if (size <= max + 5)
+      cb(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
   });
 }
 
@@ -93,7 +103,11 @@ function respondUnary(call: Call, payload: Uint8Array): void {
   stream.end(encodeFrame(payload));
 }
 
-async function respondStream(call: Call, messages: AsyncIterable<Message>, compiled: CompiledMethod): Promise<void> {
+async function respondStream(
+  call: Call,
+  messages: AsyncIterable<Message>,
+  compiled: CompiledMethod,
+): Promise<void> {
   const { stream, ctx } = call;
   for await (const message of messages) {
     if (call.done || stream.destroyed) return;

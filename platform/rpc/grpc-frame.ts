@@ -33,7 +33,10 @@ export function decodeSingleFrame(body: Buffer, maxBytes: number): Buffer {
     );
   }
   if (body.byteLength !== FRAME_HEADER_BYTES + length) {
-    throw new ConnectError("protocol error: unary body must hold one message", Code.InvalidArgument);
+    throw new ConnectError(
+      "protocol error: unary body must hold one message",
+      Code.InvalidArgument,
+    );
   }
   return body.subarray(FRAME_HEADER_BYTES);
 }
@@ -57,7 +60,10 @@ export function createFrameReader(maxBytes: number): (chunk: Buffer) => Buffer[]
       assertUncompressed(pending[0]!);
       const length = pending.readUInt32BE(1);
       if (length > maxBytes) {
-        throw new ConnectError(`message size ${length} exceeds ${maxBytes} bytes`, Code.ResourceExhausted);
+        throw new ConnectError(
+          `message size ${length} exceeds ${maxBytes} bytes`,
+          Code.ResourceExhausted,
+        );
       }
       if (pending.byteLength < FRAME_HEADER_BYTES + length) break;
       messages.push(pending.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length));

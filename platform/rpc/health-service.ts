@@ -3,8 +3,8 @@ import {
   Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../../gen/grpc/health/v1/health_pb.js";
-import { ANY_SERVICE, type RpcPolicy } from "./rpc-policy.js";
 import { RateLimitClass } from "../../gen/platform/v1/policy_pb.js";
+import { ANY_SERVICE, type RpcPolicy } from "./rpc-policy.js";
 import { registerService, type ServiceRegistration } from "./service-registration.js";
 
 /** Health may be asked by any workload holding a certificate from our CA. */

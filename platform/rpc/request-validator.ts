@@ -2,7 +2,10 @@ import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf"
 import { pathToString } from "@bufbuild/protobuf/reflect";
 import { createValidator, type Violation } from "@bufbuild/protovalidate";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { BadRequest_FieldViolationSchema, BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
+import {
+  BadRequest_FieldViolationSchema,
+  BadRequestSchema,
+} from "../../gen/google/rpc/error_details_pb.js";
 import { platformError } from "./platform-error.js";
 
 /** RequestValidator checks a decoded request against its protovalidate rules. */
@@ -21,7 +24,13 @@ export function createRequestValidator(): RequestValidator {
     if (result.kind === "valid") return;
     if (result.kind === "error") {
       // A rule that does not compile is our bug, not the caller's.
-      throw new ConnectError("validation rules failed to run", Code.Internal, undefined, undefined, result.error);
+      throw new ConnectError(
+        "validation rules failed to run",
+        Code.Internal,
+        undefined,
+        undefined,
+        result.error,
+      );
     }
     throw invalidArgument(result.violations);
   };

@@ -1,6 +1,11 @@
 import { type DescMethod, getOption, hasOption } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { default_policy, type Policy, policy, RateLimitClass } from "../../gen/platform/v1/policy_pb.js";
+import {
+  default_policy,
+  type Policy,
+  policy,
+  RateLimitClass,
+} from "../../gen/platform/v1/policy_pb.js";
 import type { Peer } from "./peer.js";
 
 /** The name the gateway's certificate carries; `public` RPCs admit it. */
@@ -38,7 +43,9 @@ export function rpcPolicyOf(method: DescMethod): RpcPolicy {
     public: source?.public ?? false,
     scopes: Object.freeze([...(source?.scopes ?? [])]),
     idempotent: source?.idempotent ?? false,
-    timeoutMs: timeout ? Number(timeout.seconds) * 1000 + Math.floor(timeout.nanos / 1e6) : undefined,
+    timeoutMs: timeout
+      ? Number(timeout.seconds) * 1000 + Math.floor(timeout.nanos / 1e6)
+      : undefined,
     rateLimit: source?.rateLimit ?? RateLimitClass.UNSPECIFIED,
   });
 }
@@ -48,7 +55,11 @@ export function rpcPolicyOf(method: DescMethod): RpcPolicy {
  * the policy's callers. The message names the caller and method (both are
  * the caller's own facts) so a misconfigured service can see what to fix.
  */
-export function assertCallerAllowed(rule: RpcPolicy, peer: Peer | undefined, method: DescMethod): void {
+export function assertCallerAllowed(
+  rule: RpcPolicy,
+  peer: Peer | undefined,
+  method: DescMethod,
+): void {
   const service = peer?.service;
   if (service !== undefined && (rule.callers.has(service) || rule.callers.has(ANY_SERVICE))) return;
   const who = peer?.spiffeId ?? "an unidentified caller";

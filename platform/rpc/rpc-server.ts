@@ -1,4 +1,11 @@
-import { createSecureServer, type Http2Session, type Http2SecureServer, type IncomingHttpHeaders, type ServerHttp2Stream, constants } from "node:http2";
+import {
+  constants,
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { createConnectRouter, createContextValues } from "@connectrpc/connect";
@@ -77,7 +84,11 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     route(stream, headers, values);
   });
 
-  function route(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, values: ReturnType<typeof createContextValues>) {
+  function route(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    values: ReturnType<typeof createContextValues>,
+  ) {
     const path = String(headers[":path"]);
     if (isBinaryGrpc(headers["content-type"])) {
       const method = methods.get(path);
@@ -109,8 +120,14 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   };
 }
 
-function connectHandlers(compiled: readonly CompiledMethod[], maxMessageBytes: number): Map<string, UniversalHandler> {
-  const router = createConnectRouter({ readMaxBytes: maxMessageBytes, writeMaxBytes: maxMessageBytes });
+function connectHandlers(
+  compiled: readonly CompiledMethod[],
+  maxMessageBytes: number,
+): Map<string, UniversalHandler> {
+  const router = createConnectRouter({
+    readMaxBytes: maxMessageBytes,
+    writeMaxBytes: maxMessageBytes,
+  });
   for (const m of compiled) router.rpc(m.method, m.impl as never);
   return new Map(router.handlers.map((h) => [h.requestPath, h]));
 }
@@ -137,7 +154,15 @@ function pathname(path: string): string {
 function notFound(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
   const ct = String(headers["content-type"] ?? "");
   if (ct.startsWith("application/grpc")) {
-    stream.respond({ ":status": 200, "content-type": ct, "grpc-status": "12", "grpc-message": "unknown%20method" }, { endStream: true });
+    stream.respond(
+      {
+        ":status": 200,
+        "content-type": ct,
+        "grpc-status": "12",
+        "grpc-message": "unknown%20method",
+      },
+      { endStream: true },
+    );
   } else {
     stream.respond({ ":status": constants.HTTP_STATUS_NOT_FOUND }, { endStream: true });
   }

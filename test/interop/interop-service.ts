@@ -9,10 +9,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -36,9 +40,12 @@ export const interopService = registerService(InteropService, {
       await sleep(req.sleepMs, ctx.signal);
     }
     if (req.failCode !== 0) {
-      throw new ConnectError(`failing as asked with ${Code[req.failCode]}`, req.failCode as Code, undefined, [
-        { desc: ErrorInfoSchema, value: { reason: "ASKED_TO_FAIL", domain: "interop.test" } },
-      ]);
+      throw new ConnectError(
+        `failing as asked with ${Code[req.failCode]}`,
+        req.failCode as Code,
+        undefined,
+        [{ desc: ErrorInfoSchema, value: { reason: "ASKED_TO_FAIL", domain: "interop.test" } }],
+      );
     }
     return {
       message: req.message,

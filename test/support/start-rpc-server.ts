@@ -23,7 +23,7 @@ export async function startRpcServer(
     services,
     tls: { cert: cert.cert, key: cert.key, ca: cert.ca },
     trustDomain: "protoplane.local",
-    logger: createLogger({ service, level: options.logLevel ?? "silent" }),
+    logger: createLogger({ service, level: (options.logLevel ?? "silent") as "silent" }),
     maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
   });
   const port = await server.listen(0, "127.0.0.1");

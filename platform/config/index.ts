@@ -1,0 +1,22 @@
+export { ConfigError, formatProblems } from "./config-error.js";
+export {
+  type ConfigShape,
+  type ConfigValues,
+  type DeepReadonly,
+  defineConfig,
+  type EnvSetting,
+  type EnvSettingOptions,
+  env,
+} from "./define-config.js";
+export { bool, integer, oneOf, port, text, url } from "./env-schemas.js";
+export { deepFreeze, loadConfig } from "./load-config.js";
+export { loadConfigOrExit } from "./load-or-exit.js";
+export {
+  defineServiceConfig,
+  logLevels,
+  type PlatformConfig,
+  type PlatformSettings,
+  platformSettings,
+  type ServicePorts,
+} from "./platform-config.js";
+export { type EnvValue, readEnvValue } from "./read-env-value.js";

@@ -1,0 +1,68 @@
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { ConfigError } from "./config-error.js";
+import { env } from "./define-config.js";
+import { integer } from "./env-schemas.js";
+import { loadConfig } from "./load-config.js";
+import { defineServiceConfig } from "./platform-config.js";
+
+const ports = { rpcPort: 8441, adminPort: 9441 };
+
+describe("defineServiceConfig", () => {
+  it("loads platform defaults with the service's ports", () => {
+    expect(loadConfig(defineServiceConfig(ports), {})).toStrictEqual({
+      logLevel: "info",
+      rpcPort: 8441,
+      adminPort: 9441,
+      host: "127.0.0.1",
+      databaseUrl: undefined,
+      natsUrl: undefined,
+      dataDir: ".data",
+      certsDir: ".certs",
+      trustDomain: "protoplane.local",
+      shutdownTimeoutMs: 10_000,
+      maxMessageBytes: 4 * 1024 * 1024,
+      dbPoolMax: 10,
+      dbStatementTimeoutMs: 5_000,
+    });
+  });
+
+  it("adds service keys with their types", () => {
+    const def = defineServiceConfig(ports, {
+      maxItems: env("MAX_ITEMS", integer(1, 100), "Items per order", { default: 20 }),
+    });
+    const config = loadConfig(def, { MAX_ITEMS: "5", RPC_PORT: "7000", NATS_URL: "nats://n:4222" });
+    expect(config).toMatchObject({ maxItems: 5, rpcPort: 7000, natsUrl: "nats://n:4222" });
+    expectTypeOf(config.maxItems).toEqualTypeOf<number>();
+    expectTypeOf(config.databaseUrl).toEqualTypeOf<string | undefined>();
+    expectTypeOf(config.logLevel).toEqualTypeOf<
+      "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent"
+    >();
+  });
+
+  it("refuses service keys that shadow platform keys", () => {
+    expect(() =>
+      defineServiceConfig(ports, { rpcPort: env("MY_PORT", integer(1, 2), "x") }),
+    ).toThrow("config key rpcPort is already a platform key");
+  });
+
+  it("validates platform keys and hides connection URLs", () => {
+    const vars = {
+      LOG_LEVEL: "loud",
+      TRUST_DOMAIN: "Prod Domain",
+      DATABASE_URL: "http://admin:pw@db",
+    };
+    const error = (() => {
+      try {
+        loadConfig(defineServiceConfig(ports), vars);
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error?.problems).toEqual([
+      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+      'TRUST_DOMAIN: expected a lowercase trust domain like protoplane.local, got "Prod Domain"',
+      "DATABASE_URL: invalid (secret value not shown)",
+    ]);
+  });
+});

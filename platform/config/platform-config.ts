@@ -1,0 +1,93 @@
+import { type ConfigShape, type ConfigValues, defineConfig, env } from "./define-config.js";
+import { integer, oneOf, port, text, url } from "./env-schemas.js";
+
+/** logLevels are pino's levels; `silent` turns logging off (tests). */
+export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/**
+ * ServicePorts are the per-service defaults for the two listening ports, so
+ * every service can run side by side on one machine without any env vars.
+ */
+export interface ServicePorts {
+  readonly rpcPort: number;
+  readonly adminPort: number;
+}
+
+// SPIFFE trust domains are lowercase DNS-like names
+// (https://github.com/spiffe/spiffe/blob/main/standards/SPIFFE-ID.md#21-trust-domain).
+const trustDomainSchema = text().regex(/^[a-z0-9._-]+$/, {
+  error: "expected a lowercase trust domain like protoplane.local",
+});
+
+/**
+ * platformSettings are the keys every protoplane process reads. The service
+ * name is not among them: it comes from code, so a typo in an env var cannot
+ * make one service impersonate another.
+ */
+export function platformSettings(ports: ServicePorts) {
+  return { ...serverSettings(ports), ...dataSettings() };
+}
+
+// Listening, identity and lifecycle of the process.
+function serverSettings(ports: ServicePorts) {
+  return {
+    logLevel: env("LOG_LEVEL", oneOf(logLevels), "Minimum log level", { default: "info" }),
+    rpcPort: env("RPC_PORT", port(), "mTLS RPC port", { default: ports.rpcPort }),
+    adminPort: env("ADMIN_PORT", port(), "Admin HTTP port", { default: ports.adminPort }),
+    host: env("HOST", text(), "Address both ports bind to", { default: "127.0.0.1" }),
+    certsDir: env("CERTS_DIR", text(), "CA and service certificates", { default: ".certs" }),
+    trustDomain: env("TRUST_DOMAIN", trustDomainSchema, "SPIFFE trust domain", {
+      default: "protoplane.local",
+    }),
+    shutdownTimeoutMs: env("SHUTDOWN_TIMEOUT_MS", integer(0, 600_000), "Drain deadline", {
+      default: 10_000,
+    }),
+    maxMessageBytes: env("MAX_MESSAGE_BYTES", integer(1024, 2 ** 31 - 1), "Largest RPC message", {
+      default: 4 * 1024 * 1024,
+    }),
+  };
+}
+
+// Storage and messaging. Connection URLs may embed credentials, so both are
+// secrets: a malformed one is reported without its value.
+function dataSettings() {
+  const postgres = url(["postgres", "postgresql"]).optional();
+  const nats = url(["nats", "tls", "ws", "wss"]).optional();
+  const timeout = integer(1, 3_600_000);
+  return {
+    databaseUrl: env("DATABASE_URL", postgres, "Postgres; PGlite when unset", { secret: true }),
+    natsUrl: env("NATS_URL", nats, "NATS; in-process broker when unset", { secret: true }),
+    dataDir: env("DATA_DIR", text(), "Embedded data (PGlite)", { default: ".data" }),
+    dbPoolMax: env("DB_POOL_MAX", integer(1, 1000), "Max Postgres connections", { default: 10 }),
+    dbStatementTimeoutMs: env("DB_STATEMENT_TIMEOUT_MS", timeout, "Postgres statement_timeout", {
+      default: 5_000,
+    }),
+  };
+}
+
+/** PlatformSettings is the shape returned by {@link platformSettings}. */
+export type PlatformSettings = ReturnType<typeof platformSettings>;
+
+/** PlatformConfig is the loaded platform part of any service's config. */
+export type PlatformConfig = ConfigValues<PlatformSettings>;
+
+/**
+ * defineServiceConfig builds a service's config definition: the platform keys
+ * with this service's port defaults, plus the service's own keys. A service
+ * key may not reuse a platform key name, so it cannot silently replace one.
+ *
+ * @example
+ * const def = defineServiceConfig({ rpcPort: 8441, adminPort: 9441 }, {
+ *   jwtIssuer: env("JWT_ISSUER", text(), "Issuer of access tokens"),
+ * });
+ */
+export function defineServiceConfig<const S extends ConfigShape = Record<never, never>>(
+  ports: ServicePorts,
+  settings: S = {} as S,
+): PlatformSettings & S {
+  const platform = platformSettings(ports);
+  for (const key of Object.keys(settings)) {
+    if (key in platform) throw new Error(`config key ${key} is already a platform key`);
+  }
+  return defineConfig({ ...platform, ...settings });
+}
