@@ -17,7 +17,8 @@ export function integer(min: number, max: number) {
 
 /** port parses a TCP port, 1..65535. */
 export function port() {
-  return integer(1, 65535);
+  // 0 asks the OS for a free port: tests run many services side by side.
+  return integer(0, 65535);
 }
 
 /** text parses a non-empty string, trimmed. */

@@ -54,7 +54,7 @@ describe("loadConfig", () => {
   it("lists every bad or missing variable at once", () => {
     const problems = problemsOf({ PORT: "abc", VERBOSE: "maybe" });
     expect(problems).toEqual([
-      'PORT: expected integer 1..65535, got "abc"',
+      'PORT: expected integer 0..65535, got "abc"',
       "MODE: required but not set (Run mode)",
       'VERBOSE: expected true or false, got "maybe"',
       "DATABASE_URL: required but not set (Postgres URL)",
@@ -63,7 +63,7 @@ describe("loadConfig", () => {
 
   it("rejects out-of-range integers with the same wording", () => {
     expect(problemsOf({ ...valid, PORT: "70000" })).toEqual([
-      'PORT: expected integer 1..65535, got "70000"',
+      'PORT: expected integer 0..65535, got "70000"',
     ]);
   });
 
@@ -115,7 +115,7 @@ describe("loadConfig with <NAME>_FILE", () => {
       MODE_FILE: join(dir, "missing"),
     });
     expect(problems).toEqual([
-      'PORT (from PORT_FILE): expected integer 1..65535, got "http"',
+      'PORT (from PORT_FILE): expected integer 0..65535, got "http"',
       `MODE_FILE: cannot read ${JSON.stringify(join(dir, "missing"))} (ENOENT)`,
     ]);
   });

@@ -39,7 +39,7 @@ describe("loadConfigOrExit", () => {
       [
         "invalid configuration:",
         '  - LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
-        '  - RPC_PORT: expected integer 1..65535, got "abc"',
+        '  - RPC_PORT: expected integer 0..65535, got "abc"',
         "  - DATABASE_URL: invalid (secret value not shown)",
         "  - GREETING: required but not set (Greeting shown to users)",
         "",

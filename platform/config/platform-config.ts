@@ -39,6 +39,21 @@ function serverSettings(ports: ServicePorts) {
     trustDomain: env("TRUST_DOMAIN", trustDomainSchema, "SPIFFE trust domain", {
       default: "protoplane.local",
     }),
+    tlsCertPath: env(
+      "TLS_CERT_PATH",
+      text().optional(),
+      "Service certificate (cert-manager); dev PKI when unset",
+    ),
+    tlsKeyPath: env("TLS_KEY_PATH", text().optional(), "Service private key"),
+    tlsCaPath: env("TLS_CA_PATH", text().optional(), "CA that signs peers"),
+    shutdownDelayMs: env(
+      "SHUTDOWN_DELAY_MS",
+      integer(0, 600_000),
+      "Wait after readiness turns 503, so load balancers stop routing",
+      {
+        default: 0,
+      },
+    ),
     shutdownTimeoutMs: env("SHUTDOWN_TIMEOUT_MS", integer(0, 600_000), "Drain deadline", {
       default: 10_000,
     }),

@@ -1,0 +1,34 @@
+import { readFile } from "node:fs/promises";
+import type { PlatformConfig } from "../config/index.js";
+import { ensureDevCa, ensureServiceCert } from "../pki/index.js";
+
+/** TlsMaterial is a service's certificate, key and trusted CA, PEM. */
+export interface TlsMaterial {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+}
+
+/**
+ * resolveTls loads the mounted certificate files when TLS_*_PATH are set
+ * (cert-manager in Kubernetes), and otherwise makes sure the dev CA and this
+ * service's certificate exist under CERTS_DIR: mTLS is on in development too.
+ */
+export async function resolveTls(service: string, config: PlatformConfig): Promise<TlsMaterial> {
+  const { tlsCertPath, tlsKeyPath, tlsCaPath } = config;
+  if (tlsCertPath && tlsKeyPath && tlsCaPath) {
+    const [cert, key, ca] = await Promise.all(
+      [tlsCertPath, tlsKeyPath, tlsCaPath].map((p) => readFile(p, "utf8")),
+    );
+    return { cert: cert!, key: key!, ca: ca! };
+  }
+  if (tlsCertPath || tlsKeyPath || tlsCaPath) {
+    throw new Error("TLS_CERT_PATH, TLS_KEY_PATH and TLS_CA_PATH must be set together");
+  }
+  await ensureDevCa(config.certsDir);
+  const issued = await ensureServiceCert(config.certsDir, {
+    service,
+    trustDomain: config.trustDomain,
+  });
+  return { cert: issued.cert, key: issued.key, ca: issued.ca };
+}

@@ -1,0 +1,119 @@
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { type ConfigShape, defineServiceConfig, loadConfig } from "../config/index.js";
+import { createDatabase, type Database, runMigrations } from "../db/index.js";
+import { createLogger } from "../log/index.js";
+import { createHealthService } from "../rpc/health-service.js";
+import { createRpcServer, type RpcServer } from "../rpc/rpc-server.js";
+import { type AdminServer, createAdminServer } from "./admin-server.js";
+import { resolveTls } from "./resolve-tls.js";
+import type { ServiceDefinition } from "./service-definition.js";
+
+/** RunningService is a started service; `stop` drains it gracefully. */
+export interface RunningService {
+  readonly name: string;
+  readonly rpcPort: number;
+  readonly adminPort: number;
+  readonly logger: Logger;
+  stop(): Promise<void>;
+}
+
+/**
+ * startService boots one service: config (throws ConfigError listing every
+ * problem), logger, TLS identity, admin port (so probes answer while the
+ * service starts), database and migrations, then the mTLS RPC port.
+ */
+export async function startService<S extends ConfigShape, T extends Record<string, unknown>>(
+  def: ServiceDefinition<S, T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningService> {
+  const config = loadConfig(defineServiceConfig(def.ports, def.config ?? ({} as S)), env);
+  const logger = createLogger({ service: def.name, level: config.logLevel });
+  const state = { started: false, draining: false };
+  let database: Database<T> | undefined;
+  const admin = createAdminServer({
+    started: () => state.started,
+    ready: () => readiness(state, database),
+  });
+  const adminPort = await admin.listen(config.adminPort, config.host);
+  const tls = await resolveTls(def.name, config);
+  database = await createDatabase({
+    url: config.databaseUrl,
+    dataDir: config.databaseUrl ? "" : join(config.dataDir, def.name),
+    schema: def.database.schema,
+    poolMax: config.dbPoolMax,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    applicationName: def.name,
+    logger,
+  });
+  await runMigrations(database as Database, def.database.migrationsFolder, { service: def.name });
+  const registrations = await def.create({ config, logger, database });
+  const served = new Set(registrations.map((r) => r.service.typeName));
+  const health = createHealthService({
+    serving: () => state.started && !state.draining,
+    services: served,
+  });
+  const rpc = createRpcServer({
+    services: [health, ...registrations],
+    tls,
+    trustDomain: config.trustDomain,
+    logger,
+    maxMessageBytes: config.maxMessageBytes,
+  });
+  const rpcPort = await rpc.listen(config.rpcPort, config.host);
+  state.started = true;
+  logger.info(
+    { rpc_port: rpcPort, admin_port: adminPort, database: database.kind },
+    "service started",
+  );
+  const stop = once(() => drain(state, { rpc, admin, database: database!, logger }, config));
+  return { name: def.name, rpcPort, adminPort, logger, stop };
+}
+
+async function readiness(
+  state: { started: boolean; draining: boolean },
+  database: Database | undefined,
+) {
+  if (state.draining) return { ok: false, reason: "draining" };
+  if (!state.started || database === undefined) return { ok: false, reason: "starting" };
+  try {
+    await database.ping();
+    return { ok: true };
+  } catch {
+    return { ok: false, reason: "database unreachable" };
+  }
+}
+
+interface Parts {
+  rpc: RpcServer;
+  admin: AdminServer;
+  database: Database;
+  logger: Logger;
+}
+
+/**
+ * drain is the graceful shutdown: readiness turns 503 first, then (after an
+ * optional delay for load balancers to notice) the RPC port stops accepting
+ * and in-flight calls finish until the deadline; then the database closes.
+ */
+async function drain(
+  state: { draining: boolean },
+  parts: Parts,
+  config: { shutdownDelayMs: number; shutdownTimeoutMs: number },
+): Promise<void> {
+  state.draining = true;
+  parts.logger.info({ in_flight: parts.rpc.inFlight() }, "draining");
+  if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
+  await parts.rpc.shutdown(config.shutdownTimeoutMs);
+  await parts.database.close();
+  await parts.admin.close();
+  parts.logger.info("stopped");
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => {
+    running ??= fn();
+    return running;
+  };
+}
