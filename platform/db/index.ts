@@ -1,0 +1,14 @@
+export {
+  type AppDatabase,
+  type AppTransaction,
+  createDatabase,
+  type Database,
+  type DatabaseLogger,
+  type DatabaseOptions,
+  type DedicatedConnection,
+} from "./create-database.js";
+export { errorCodeOf } from "./error-code.js";
+export { type DbErrorMessages, mapDbError } from "./map-db-error.js";
+export { memoryDataDir } from "./pglite-database.js";
+export { type MigrationOptions, migrationsSchema, runMigrations } from "./run-migrations.js";
+export { type TransactionOptions, withTransaction } from "./with-transaction.js";
