@@ -108,7 +108,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     listen: (port, host) => listen(server, port, host),
     async shutdown(deadlineMs) {
       server.close();
-      for (const session of sessions) session.close();
+      for (const session of sessions) closeGracefully(session);
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           drained = resolve;
@@ -118,6 +118,21 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
       for (const session of sessions) session.destroy();
     },
   };
+}
+
+/**
+ * closeGracefully is HTTP/2's two-step shutdown (RFC 9113 section 6.8): a
+ * GOAWAY naming the largest stream id tells the client to open no new
+ * streams, while streams already on the wire still count; after one ping
+ * round trip every such stream has arrived, and the final GOAWAY closes the
+ * session once they finish. A single GOAWAY would refuse calls the client
+ * had already sent.
+ */
+function closeGracefully(session: Http2Session): void {
+  if (session.closed || session.destroyed) return;
+  session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
+  const sent = session.ping(() => session.close());
+  if (!sent) session.close();
 }
 
 function connectHandlers(
