@@ -1,14 +1,10 @@
-import {
-  type Client,
-  Code,
-  ConnectError,
-  createClient,
-  createRouterTransport,
-} from "@connectrpc/connect";
+import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserService } from "../../gen/identity/v1/user_service_pb.js";
 import { runMigrations } from "../../platform/db/index.js";
 import { createTestDatabase, type TestDatabase } from "../../platform/db/test-database.js";
+import { createInMemoryTransport } from "../../platform/rpc/create-in-memory-transport.js";
+import { registerService } from "../../platform/rpc/service-registration.js";
 import { createUserService, createUserStore, identitySchema, migrationsFolder } from "./index.js";
 
 let database: TestDatabase<typeof identitySchema>;
@@ -17,11 +13,16 @@ let client: Client<typeof UserService>;
 beforeAll(async () => {
   database = await createTestDatabase(identitySchema);
   await runMigrations(database, migrationsFolder, { service: "identity" });
-  const impl = createUserService({ store: createUserStore(database.db) });
-  const transport = createRouterTransport(({ service }) => service(UserService, impl));
-  client = createClient(UserService, transport);
+  client = clientAs("gateway");
 });
 afterAll(() => database.drop());
+
+// Through the platform chain, as the named workload would call it over mTLS.
+function clientAs(caller: string | undefined): Client<typeof UserService> {
+  const impl = createUserService({ store: createUserStore(database.db) });
+  const transport = createInMemoryTransport([registerService(UserService, impl)], { caller });
+  return createClient(UserService, transport);
+}
 
 let emails = 0;
 function uniqueEmail(): string {
@@ -183,4 +184,28 @@ describe("UserService.ListUsers paging", () => {
     } while (cursor !== "");
     return users;
   }
+
+  it("enforces the proto policy: orders may read a user but not create one", async () => {
+    const orders = clientAs("orders");
+    const { user } = await client.createUser({ email: uniqueEmail(), displayName: "Policy" });
+    await expect(orders.getUser({ userId: user!.userId })).resolves.toBeDefined();
+    expect(await codeOf(orders.createUser({ email: uniqueEmail(), displayName: "No" }))).toBe(
+      Code.PermissionDenied,
+    );
+    expect(await codeOf(clientAs("billing").getUser({ userId: user!.userId }))).toBe(
+      Code.PermissionDenied,
+    );
+    expect(await codeOf(clientAs(undefined).listUsers({}))).toBe(Code.PermissionDenied);
+  });
+
+  it("rejects requests that break the proto's validation rules", async () => {
+    expect(await codeOf(client.createUser({ email: "not-an-email", displayName: "X" }))).toBe(
+      Code.InvalidArgument,
+    );
+    expect(await codeOf(client.createUser({ email: uniqueEmail(), displayName: "" }))).toBe(
+      Code.InvalidArgument,
+    );
+    expect(await codeOf(client.getUser({ userId: "42" }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(client.listUsers({ limit: 101 }))).toBe(Code.InvalidArgument);
+  });
 });
