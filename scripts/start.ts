@@ -9,6 +9,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { ensureDevCa, ensureServiceCert } from "../platform/pki/index.js";
+import { reconstructValidateProto } from "./reconstruct-validate-proto.js";
 
 const certsDir = process.env.CERTS_DIR ?? ".certs";
 const services = readdirSync("services").filter((name) =>
@@ -18,6 +19,8 @@ const services = readdirSync("services").filter((name) =>
 // The dev CA is made once up front; each service then issues its own cert.
 // The gateway's certificate is also what a developer uses with `buf curl`.
 await ensureDevCa(certsDir);
+// So `buf curl --schema .` works on a fresh clone (validate.proto is not in git).
+reconstructValidateProto();
 await ensureServiceCert(certsDir, { service: "gateway" });
 
 const children = services.map((name) => startChild(name));
