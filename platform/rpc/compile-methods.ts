@@ -14,6 +14,7 @@ import type { RequestValidator } from "./request-validator.js";
 import { assertCallerAllowed, type RpcPolicy, rpcPolicyOf } from "./rpc-policy.js";
 import type { ServiceRegistration } from "./service-registration.js";
 import { toConnectError } from "./to-connect-error.js";
+import { traceContextKey } from "./trace-context.js";
 
 // Implementations are checked against the descriptors when registered; here
 // they are handled generically.
@@ -174,8 +175,11 @@ function logCall(
   started: number,
   error: ConnectError | undefined,
 ): ConnectError | undefined {
+  const trace = ctx.values.get(traceContextKey);
   const fields = {
     request_id: ctx.values.get(requestIdKey),
+    trace_id: trace?.traceId,
+    span_id: trace?.spanId,
     rpc: method.parent.typeName + "/" + method.name,
     protocol: ctx.protocolName,
     peer: ctx.values.get(peerKey)?.service,

@@ -19,6 +19,7 @@ import { type Peer, peerKey } from "./peer.js";
 import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
 import { createRequestValidator } from "./request-validator.js";
 import type { ServiceRegistration } from "./service-registration.js";
+import { traceContextFrom, traceContextKey } from "./trace-context.js";
 
 /** RpcServerOptions configure one RPC port. */
 export interface RpcServerOptions {
@@ -80,7 +81,8 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     });
     const values = createContextValues()
       .set(peerKey, peers.get(stream.session!))
-      .set(requestIdKey, requestIdFrom(headers[REQUEST_ID_HEADER]));
+      .set(requestIdKey, requestIdFrom(headers[REQUEST_ID_HEADER]))
+      .set(traceContextKey, traceContextFrom(headers.traceparent));
     route(stream, headers, values);
   });
 

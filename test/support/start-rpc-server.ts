@@ -1,3 +1,4 @@
+import type { DestinationStream } from "pino";
 import { createLogger } from "../../platform/log/index.js";
 import { createRpcServer, type RpcServer } from "../../platform/rpc/rpc-server.js";
 import type { ServiceRegistration } from "../../platform/rpc/service-registration.js";
@@ -16,14 +17,18 @@ export async function startRpcServer(
   pki: TestPki,
   service: string,
   services: ServiceRegistration[],
-  options: { maxMessageBytes?: number; logLevel?: string } = {},
+  options: { maxMessageBytes?: number; logLevel?: string; logDestination?: DestinationStream } = {},
 ): Promise<StartedRpcServer> {
   const cert = await pki.cert(service);
   const server = createRpcServer({
     services,
     tls: { cert: cert.cert, key: cert.key, ca: cert.ca },
     trustDomain: "protoplane.local",
-    logger: createLogger({ service, level: (options.logLevel ?? "silent") as "silent" }),
+    logger: createLogger({
+      service,
+      level: (options.logLevel ?? "silent") as "silent",
+      ...(options.logDestination ? { destination: options.logDestination } : {}),
+    }),
     maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
   });
   const port = await server.listen(0, "127.0.0.1");

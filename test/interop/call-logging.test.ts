@@ -1,0 +1,74 @@
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InteropService } from "../../gen/interop/v1/interop_pb.js";
+import { createLogCapture } from "../../platform/log/index.js";
+import { type StartedRpcServer, startRpcServer } from "../support/start-rpc-server.js";
+import { createTestPki } from "../support/test-pki.js";
+import { interopService } from "./interop-service.js";
+
+const capture = createLogCapture();
+let server: StartedRpcServer;
+let client: ReturnType<typeof createClient<typeof InteropService>>;
+beforeAll(async () => {
+  const pki = await createTestPki();
+  server = await startRpcServer(pki, "interop", [interopService], {
+    logLevel: "info",
+    logDestination: capture.stream,
+  });
+  const cert = await pki.cert("interop-client");
+  client = createClient(
+    InteropService,
+    createGrpcTransport({
+      baseUrl: server.baseUrl,
+      nodeOptions: { cert: cert.cert, key: cert.key, ca: cert.ca },
+    }),
+  );
+});
+afterAll(() => server.stop());
+
+const rpcLines = () => capture.lines().filter((l) => l.msg === "rpc" || l.msg === "rpc failed");
+
+describe("call logging", () => {
+  it("writes one line per call with the caller's request id and trace context", async () => {
+    const before = rpcLines().length;
+    await client.echo(
+      { message: "logged" },
+      {
+        headers: {
+          "x-request-id": "req-123",
+          traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        },
+      },
+    );
+    const lines = rpcLines().slice(before);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: "info",
+      service: "interop",
+      request_id: "req-123",
+      trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
+      span_id: "00f067aa0ba902b7",
+      rpc: "interop.v1.InteropService/Echo",
+      protocol: "grpc",
+      peer: "interop-client",
+      code: "OK",
+    });
+    expect(String(lines[0]?.time)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it("generates a request id when the caller's is missing or malformed", async () => {
+    const before = rpcLines().length;
+    await client.echo({}, { headers: { "x-request-id": "bad id; with spaces" } });
+    const [line] = rpcLines().slice(before);
+    expect(line?.request_id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("logs an internal error's cause but never sends it to the client", async () => {
+    const before = rpcLines().length;
+    const err = await client.echo({ failCode: 13 }).catch((e: Error) => e);
+    expect(String(err)).toContain("failing as asked");
+    const [line] = rpcLines().slice(before);
+    expect(line).toMatchObject({ level: "error", code: "Internal" });
+  });
+});
