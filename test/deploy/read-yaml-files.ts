@@ -12,7 +12,8 @@ export function readYamlFiles(paths: readonly string[]): Map<string, unknown[]> 
 
 /** readYamlFile parses every document of one file; see {@link readYamlFiles}. */
 export function readYamlFile(path: string): unknown[] {
-  const docs = parseAllDocuments(readFileSync(path, "utf8"));
+  // Compose files use YAML 1.1 merge keys (`<<: *anchor`), as kubectl and docker accept.
+  const docs = parseAllDocuments(readFileSync(path, "utf8"), { merge: true });
   const parsed: unknown[] = [];
   for (const doc of docs) {
     if (doc.errors.length > 0) throw new Error(`${path}: ${doc.errors[0]!.message}`);
