@@ -26,9 +26,11 @@ export async function resolveTls(service: string, config: PlatformConfig): Promi
     throw new Error("TLS_CERT_PATH, TLS_KEY_PATH and TLS_CA_PATH must be set together");
   }
   await ensureDevCa(config.certsDir);
+  // The service's own name is a host too: in compose, peers dial https://identity:50051.
   const issued = await ensureServiceCert(config.certsDir, {
     service,
     trustDomain: config.trustDomain,
+    hosts: ["localhost", "127.0.0.1", "::1", service],
   });
   return { cert: issued.cert, key: issued.key, ca: issued.ca };
 }
