@@ -106,7 +106,7 @@ describe("identity over mTLS", () => {
       "/identity.v1.UserService/GetUser",
       toBinary(
         GetUserRequestSchema,
-        create(GetUserRequestSchema, { userId: created.res.user!.userId }),
+        create(GetUserRequestSchema, { userId: created.res?.user?.userId ?? "" }),
       ),
       (b) => fromBinary(GetUserResponseSchema, b),
     );

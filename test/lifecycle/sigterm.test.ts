@@ -57,7 +57,9 @@ describe("SIGTERM while requests are in flight", () => {
     expect(first.lines.some((l) => l.includes('"draining"'))).toBe(true);
 
     // Every acknowledged write is there after a restart on the same data.
-    const dataDir = env.DATABASE_URL ? {} : { DATA_DIR: join(first.certsDir, "..", "data") };
+    const dataDir: Record<string, string> = env.DATABASE_URL
+      ? {}
+      : { DATA_DIR: join(first.certsDir, "..", "data") };
     const second = await spawnService("identity", {
       ...env,
       ...dataDir,
