@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { promisify } from "node:util";
@@ -13,34 +12,22 @@ import {
   GetUserRequestSchema,
   GetUserResponseSchema,
 } from "../../gen/identity/v1/user_service_pb.js";
-import { createTestDatabase, type TestDatabase } from "../../platform/db/test-database.js";
 import { ensureDevCa, ensureServiceCert, type ServiceCert } from "../../platform/pki/index.js";
-import { type RunningService, startService } from "../../platform/service/index.js";
-import { identityService } from "../../services/identity/identity-service.js";
+import type { RunningService } from "../../platform/service/index.js";
+import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";
 
 const run = promisify(execFile);
-const scratch = mkdtempSync(join(tmpdir(), "pp-e2e-"));
-const certsDir = join(scratch, "certs");
+let identity: TestIdentity;
 let service: RunningService;
-let database: TestDatabase<Record<string, never>> | undefined;
+let certsDir: string;
+let scratch: string;
 let gateway: ServiceCert;
 
 beforeAll(async () => {
-  if (process.env.TEST_DATABASE_URL) database = await createTestDatabase({});
-  service = await startService(identityService, {
-    RPC_PORT: "0",
-    ADMIN_PORT: "0",
-    CERTS_DIR: certsDir,
-    DATA_DIR: join(scratch, "data"),
-    LOG_LEVEL: "silent",
-    ...(database?.url ? { DATABASE_URL: database.url } : {}),
-  });
-  gateway = await ensureServiceCert(certsDir, { service: "gateway" });
+  identity = await startTestIdentity();
+  ({ service, certsDir, scratch, gateway } = identity);
 });
-afterAll(async () => {
-  await service.stop();
-  await database?.drop();
-});
+afterAll(() => identity.stop());
 
 function grpcJsClient(cert: ServiceCert): grpc.Client {
   const creds = grpc.credentials.createSsl(

@@ -1,29 +1,15 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureServiceCert } from "../../platform/pki/index.js";
-import { type RunningService, startService } from "../../platform/service/index.js";
-import { identityService } from "../../services/identity/identity-service.js";
+import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";
 
 const run = promisify(execFile);
-const scratch = mkdtempSync(join(tmpdir(), "pp-readme-"));
-const certsDir = join(scratch, "certs");
-let service: RunningService;
-
+let identity: TestIdentity;
 beforeAll(async () => {
-  service = await startService(identityService, {
-    RPC_PORT: "0",
-    ADMIN_PORT: "0",
-    CERTS_DIR: certsDir,
-    DATA_DIR: join(scratch, "data"),
-    LOG_LEVEL: "silent",
-  });
-  await ensureServiceCert(certsDir, { service: "gateway" });
+  identity = await startTestIdentity();
 });
-afterAll(() => service.stop());
+afterAll(() => identity.stop());
 
 /** The README's `npx buf curl` commands, continuation lines joined. */
 function readmeCurlCommands(): string[] {
