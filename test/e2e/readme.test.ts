@@ -33,7 +33,9 @@ describe("README", () => {
     const args = words(command)
       .slice(2) // "npx buf"
       .map((w) =>
-        w.replaceAll(".certs/", `${certsDir}/`).replace(":50051/", `:${service.rpcPort}/`),
+        w
+          .replaceAll(".certs/", `${identity.certsDir}/`)
+          .replace(":50051/", `:${identity.service.rpcPort}/`),
       );
     const { stdout } = await run("node_modules/.bin/buf", args, { timeout: 30_000 });
     expect(JSON.parse(stdout)).toBeTypeOf("object");
