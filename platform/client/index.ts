@@ -1,4 +1,10 @@
+export { type CircuitBreaker, type CircuitState, createCircuitBreaker } from "./circuit-breaker.js";
 export { createServiceClient, type ServiceClient } from "./create-service-client.js";
+export {
+  createUpstreamTransport,
+  type UpstreamTransport,
+  type UpstreamTransportOptions,
+} from "./create-upstream-transport.js";
 export {
   createFastGrpcTransport,
   type FastGrpcTransport,
@@ -10,3 +16,9 @@ export {
   type Http2SessionPool,
   type Http2SessionPoolOptions,
 } from "./http2-session-pool.js";
+export {
+  CIRCUIT_OPEN,
+  createCircuitBreakerInterceptor,
+  createRetryInterceptor,
+} from "./resilience-interceptors.js";
+export { createRetryBudget, type RetryBudget } from "./retry-budget.js";

@@ -17,7 +17,13 @@ export async function startRpcServer(
   pki: TestPki,
   service: string,
   services: ServiceRegistration[],
-  options: { maxMessageBytes?: number; logLevel?: string; logDestination?: DestinationStream } = {},
+  options: {
+    maxMessageBytes?: number;
+    logLevel?: string;
+    logDestination?: DestinationStream;
+    /** A fixed port, e.g. to bring a server back where clients expect it. */
+    port?: number;
+  } = {},
 ): Promise<StartedRpcServer> {
   const cert = await pki.cert(service);
   const server = createRpcServer({
@@ -31,6 +37,6 @@ export async function startRpcServer(
     }),
     maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
   });
-  const port = await server.listen(0, "127.0.0.1");
+  const port = await server.listen(options.port ?? 0, "127.0.0.1");
   return { server, port, baseUrl: `https://127.0.0.1:${port}`, stop: () => server.shutdown(1000) };
 }
