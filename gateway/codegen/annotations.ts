@@ -27,6 +27,24 @@ export function getFieldBehaviors(field: DescField): string[] {
   return names.filter((name) => name !== undefined);
 }
 
+/**
+ * isPublic reports whether the RPC's `platform.v1.policy` (or its service's
+ * `default_policy`) says `public: true`: only such RPCs may be reached
+ * through the gateway.
+ */
+export function isPublic(method: DescMethod): boolean {
+  const file = method.parent.file;
+  const methodPolicy = findExtension(file, "platform.v1.policy");
+  if (methodPolicy !== undefined && hasOption(method, methodPolicy)) {
+    return (getOption(method, methodPolicy) as { public?: boolean }).public === true;
+  }
+  const servicePolicy = findExtension(file, "platform.v1.default_policy");
+  if (servicePolicy !== undefined && hasOption(method.parent, servicePolicy)) {
+    return (getOption(method.parent, servicePolicy) as { public?: boolean }).public === true;
+  }
+  return false;
+}
+
 /** findExtension looks an extension up by full name in a file and, transitively, its imports. */
 function findExtension(file: DescFile, typeName: string): DescExtension | undefined {
   let cache = extensionCache.get(file);

@@ -39,6 +39,11 @@ const cases: Record<string, string> = {
   openapi_collision: `
     rpc Get(Request) returns (Response) { option (google.api.http) = {get: "/v1/books/{name}"}; }
     rpc Walk(Request) returns (Response) { option (google.api.http) = {get: "/v1/books/{book.name=**}"}; }`,
+  not_public: `
+    rpc Get(Request) returns (Response) {
+      option (google.api.http) = {get: "/v1/books/{name}"};
+      option (platform.v1.policy) = {callers: ["orders"]};
+    }`,
   delete_with_body: `rpc Remove(Request) returns (Response) { option (google.api.http) = {delete: "/v1/books/{name}" body: "book"}; }`,
 };
 
@@ -46,11 +51,13 @@ function protoFile(name: string, rpcs: string): string {
   return `syntax = "proto3";
 package bad.${name};
 import "google/api/annotations.proto";
+import "platform/v1/policy.proto";
 message Author { string name = 1; }
 message Book { string name = 1; Author author = 2; }
 message Request { string name = 1; Book book = 2; repeated string tags = 3; map<string, string> labels = 4; }
 message Response { Book book = 1; }
 service S {
+option (platform.v1.default_policy) = {public: true};
 ${rpcs}
 }
 `;
@@ -125,6 +132,10 @@ describe("protoc-gen-gateway refuses invalid HTTP rules", () => {
     [
       "get_with_body",
       'bad/get_with_body.proto: rpc bad.get_with_body.S.Get: GET cannot have a body (body: "*")',
+    ],
+    [
+      "not_public",
+      "bad/not_public.proto: rpc bad.not_public.S.Get: has an HTTP binding but its platform.v1.policy is not public",
     ],
     [
       "streaming",

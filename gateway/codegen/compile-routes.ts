@@ -1,4 +1,5 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { isPublic } from "./annotations.js";
 import { RuleError, resolvePathVariable, resolveTopLevelField } from "./field-paths.js";
 import { BindingError, collectHttpBindings, type HttpBinding } from "./http-rules.js";
 import {
@@ -50,6 +51,18 @@ function compileMethod(method: DescMethod, problems: string[]): GatewayRoute[] {
     bindings = collectHttpBindings(method);
   } catch (e) {
     problems.push(describeProblem(method, e instanceof BindingError ? e.binding : 0, e));
+    return [];
+  }
+  if (bindings.length > 0 && !isPublic(method)) {
+    // An HTTP binding is a promise to public clients; the policy must agree,
+    // or every call through the gateway would be refused.
+    problems.push(
+      describeProblem(
+        method,
+        0,
+        new RuleError("has an HTTP binding but its platform.v1.policy is not public"),
+      ),
+    );
     return [];
   }
   const routes: GatewayRoute[] = [];
