@@ -3,9 +3,8 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { type User, UserSchema } from "../../gen/identity/v1/user_pb.js";
 import type { UserService } from "../../gen/identity/v1/user_service_pb.js";
+import { decodeCursor, encodeCursor, pageSize } from "../../platform/pagination/index.js";
 import type { UserRow } from "./db/schema.js";
-import { decodeCursor, encodeCursor } from "./domain/cursor.js";
-import { pageSize } from "./domain/page-size.js";
 import { applyUpdateMask } from "./domain/update-mask.js";
 import type { UserStore } from "./user-store.js";
 

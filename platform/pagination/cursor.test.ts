@@ -39,6 +39,6 @@ describe("cursor", () => {
   });
 
   it("says what to do in its error message", () => {
-    expect(() => decodeCursor("x")).toThrow(/next_cursor from a previous ListUsers response/);
+    expect(() => decodeCursor("x")).toThrow(/next_cursor from the previous page unchanged/);
   });
 });

@@ -6,21 +6,21 @@ import { validate as isUuid } from "uuid";
 const cursorVersion = 1;
 
 /**
- * encodeCursor turns the id of the last user on a page into the opaque
- * `next_cursor` of ListUsers: base64url of `{"v":1,"id":"<uuid>"}`. It marks
- * a position in the keyset (user ids are UUIDv7, ordered by creation), not
- * an offset, so users created while a client pages through never shift the
+ * encodeCursor turns the id of the last row on a page into the opaque
+ * `next_cursor` of a List RPC: base64url of `{"v":1,"id":"<uuid>"}`. It marks
+ * a position in the keyset (ids are UUIDv7, ordered by creation), not an
+ * offset, so rows created while a client pages through never shift the
  * pages (https://google.aip.dev/158). Opaque, so clients do not build or
  * parse it and the format stays ours to change.
  */
-export function encodeCursor(lastUserId: string): string {
-  const json = JSON.stringify({ v: cursorVersion, id: lastUserId });
+export function encodeCursor(lastId: string): string {
+  const json = JSON.stringify({ v: cursorVersion, id: lastId });
   return Buffer.from(json, "utf8").toString("base64url");
 }
 
 /**
  * decodeCursor reads a cursor made by {@link encodeCursor} back into the
- * user id to continue after. Anything else, including a cursor of a
+ * id to continue after. Anything else, including a cursor of a
  * future version, is INVALID_ARGUMENT, never a silent first page.
  */
 export function decodeCursor(cursor: string): string {
@@ -29,7 +29,7 @@ export function decodeCursor(cursor: string): string {
   // junk appended could still decode; re-encoding must give it back exactly.
   if (id === undefined || encodeCursor(id) !== cursor) {
     throw new ConnectError(
-      "cursor is not valid: pass next_cursor from a previous ListUsers response unchanged",
+      "cursor is not valid: pass next_cursor from the previous page unchanged",
       Code.InvalidArgument,
     );
   }

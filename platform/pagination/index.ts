@@ -1,0 +1,2 @@
+export { decodeCursor, encodeCursor } from "./cursor.js";
+export { defaultPageSize, maxPageSize, pageSize } from "./page-size.js";
