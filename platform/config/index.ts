@@ -20,3 +20,10 @@ export {
   type ServicePorts,
 } from "./platform-config.js";
 export { type EnvValue, readEnvValue } from "./read-env-value.js";
+export {
+  DEFAULT_UPSTREAM_PORT,
+  defaultUpstreamUrl,
+  type Upstreams,
+  upstreamList,
+  upstreamUrl,
+} from "./upstreams.js";

@@ -23,6 +23,7 @@ describe("defineServiceConfig", () => {
       tlsKeyPath: undefined,
       tlsCaPath: undefined,
       shutdownDelayMs: 0,
+      upstreams: {},
       shutdownTimeoutMs: 10_000,
       maxMessageBytes: 4 * 1024 * 1024,
       dbPoolMax: 10,

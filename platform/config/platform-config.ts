@@ -1,5 +1,6 @@
 import { type ConfigShape, type ConfigValues, defineConfig, env } from "./define-config.js";
 import { integer, oneOf, port, text, url } from "./env-schemas.js";
+import { upstreamList } from "./upstreams.js";
 
 /** logLevels are pino's levels; `silent` turns logging off (tests). */
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -57,6 +58,12 @@ function serverSettings(ports: ServicePorts) {
     shutdownTimeoutMs: env("SHUTDOWN_TIMEOUT_MS", integer(0, 600_000), "Drain deadline", {
       default: 10_000,
     }),
+    upstreams: env(
+      "UPSTREAMS",
+      upstreamList(),
+      "RPC base URL per service called, e.g. identity=https://127.0.0.1:50051; unlisted: https://<name>:50051",
+      { default: Object.freeze({}) },
+    ),
     maxMessageBytes: env("MAX_MESSAGE_BYTES", integer(1024, 2 ** 31 - 1), "Largest RPC message", {
       default: 4 * 1024 * 1024,
     }),

@@ -9,12 +9,18 @@ export interface TlsMaterial {
   readonly ca: string;
 }
 
+/** TlsSettings are the config keys resolveTls reads, so any process's config fits. */
+export type TlsSettings = Pick<
+  PlatformConfig,
+  "certsDir" | "trustDomain" | "tlsCertPath" | "tlsKeyPath" | "tlsCaPath"
+>;
+
 /**
  * resolveTls loads the mounted certificate files when TLS_*_PATH are set
  * (cert-manager in Kubernetes), and otherwise makes sure the dev CA and this
  * service's certificate exist under CERTS_DIR: mTLS is on in development too.
  */
-export async function resolveTls(service: string, config: PlatformConfig): Promise<TlsMaterial> {
+export async function resolveTls(service: string, config: TlsSettings): Promise<TlsMaterial> {
   const { tlsCertPath, tlsKeyPath, tlsCaPath } = config;
   if (tlsCertPath && tlsKeyPath && tlsCaPath) {
     const [cert, key, ca] = await Promise.all(

@@ -2,12 +2,20 @@ import type { Logger } from "pino";
 import type { ConfigShape, ConfigValues, PlatformSettings, ServicePorts } from "../config/index.js";
 import type { Database } from "../db/index.js";
 import type { ServiceRegistration } from "../rpc/service-registration.js";
+import type { TlsMaterial } from "./resolve-tls.js";
+import type { ServiceEvents } from "./start-events.js";
 
 /** ServiceDeps are what the platform hands a service's factory at boot. */
 export interface ServiceDeps<S extends ConfigShape, T extends Record<string, unknown>> {
   readonly config: ConfigValues<PlatformSettings & S>;
   readonly logger: Logger;
   readonly database: Database<T>;
+  /** Wakes the outbox relay: call after a commit that wrote events. */
+  readonly notifyEvents: () => void;
+  /** This service's certificate, key and CA: what its clients present to upstreams. */
+  readonly tls: TlsMaterial;
+  /** Registers cleanup (closing clients) to run when the service drains. */
+  readonly onStop: (fn: () => Promise<void> | void) => void;
 }
 
 /**
@@ -23,6 +31,8 @@ export interface ServiceDefinition<
   readonly ports: ServicePorts;
   readonly config?: S;
   readonly database: { readonly schema: T; readonly migrationsFolder: string };
+  /** Streams, outbox and subscriptions, when the service publishes or consumes events. */
+  readonly events?: ServiceEvents<T>;
   readonly create: (
     deps: ServiceDeps<S, T>,
   ) => ServiceRegistration[] | Promise<ServiceRegistration[]>;

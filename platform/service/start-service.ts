@@ -2,12 +2,20 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { type ConfigShape, defineServiceConfig, loadConfig } from "../config/index.js";
 import { createDatabase, type Database, runMigrations } from "../db/index.js";
+import type { EventBroker } from "../events/broker.js";
 import { createLogger } from "../log/index.js";
 import { createHealthService } from "../rpc/health-service.js";
 import { createRpcServer, type RpcServer } from "../rpc/rpc-server.js";
 import { type AdminServer, createAdminServer } from "./admin-server.js";
 import { resolveTls } from "./resolve-tls.js";
 import type { ServiceDefinition } from "./service-definition.js";
+import { type RunningEvents, startEvents } from "./start-events.js";
+
+/** StartOptions are for running several services in one process (dev, tests). */
+export interface StartOptions {
+  /** An event broker shared by the services of this process; else each opens its own. */
+  readonly broker?: EventBroker;
+}
 
 /** RunningService is a started service; `stop` drains it gracefully. */
 export interface RunningService {
@@ -26,6 +34,7 @@ export interface RunningService {
 export async function startService<S extends ConfigShape, T extends Record<string, unknown>>(
   def: ServiceDefinition<S, T>,
   env: NodeJS.ProcessEnv = process.env,
+  options: StartOptions = {},
 ): Promise<RunningService> {
   const config = loadConfig(defineServiceConfig(def.ports, def.config ?? ({} as S)), env);
   const logger = createLogger({ service: def.name, level: config.logLevel });
@@ -47,7 +56,22 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     logger,
   });
   await runMigrations(database as Database, def.database.migrationsFolder, { service: def.name });
-  const registrations = await def.create({ config, logger, database });
+  const events = def.events
+    ? await startEvents(def.name, def.events, database.db, {
+        natsUrl: config.natsUrl,
+        logger,
+        broker: options.broker,
+      })
+    : undefined;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const registrations = await def.create({
+    config,
+    logger,
+    database,
+    tls,
+    notifyEvents: () => events?.notify(),
+    onStop: (fn) => cleanups.push(fn),
+  });
   const served = new Set(registrations.map((r) => r.service.typeName));
   const health = createHealthService({
     serving: () => state.started && !state.draining,
@@ -66,7 +90,9 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     { rpc_port: rpcPort, admin_port: adminPort, database: database.kind },
     "service started",
   );
-  const stop = once(() => drain(state, { rpc, admin, database: database!, logger }, config));
+  const stop = once(() =>
+    drain(state, { rpc, admin, database: database!, logger, events, cleanups }, config),
+  );
   return { name: def.name, rpcPort, adminPort, logger, stop };
 }
 
@@ -89,12 +115,16 @@ interface Parts {
   admin: AdminServer;
   database: Database;
   logger: Logger;
+  events: RunningEvents | undefined;
+  cleanups: readonly (() => Promise<void> | void)[];
 }
 
 /**
  * drain is the graceful shutdown: readiness turns 503 first, then (after an
  * optional delay for load balancers to notice) the RPC port stops accepting
- * and in-flight calls finish until the deadline; then the database closes.
+ * and in-flight calls finish until the deadline; then consumers and the
+ * outbox relay stop (committed events not yet published stay in the outbox
+ * for the next start), and the database closes.
  */
 async function drain(
   state: { draining: boolean },
@@ -105,6 +135,8 @@ async function drain(
   parts.logger.info({ in_flight: parts.rpc.inFlight() }, "draining");
   if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
   await parts.rpc.shutdown(config.shutdownTimeoutMs);
+  await parts.events?.stop();
+  for (const cleanup of parts.cleanups) await cleanup();
   await parts.database.close();
   await parts.admin.close();
   parts.logger.info("stopped");

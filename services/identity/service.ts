@@ -69,5 +69,6 @@ function toUser(row: UserRow): User {
     createTime: timestampFromDate(row.createTime),
     updateTime: timestampFromDate(row.updateTime),
     version: row.version,
+    orderCount: row.orderCount,
   });
 }

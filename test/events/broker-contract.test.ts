@@ -192,22 +192,46 @@ describe.each(brokerKinds)("EventBroker contract on $name", (kind) => {
     expect(second.bodies()).toEqual(["d", "e"]);
   });
 
-  it("redelivers a message left unacknowledged past the ack wait to another puller", async () => {
-    const { subject, consumer } = await declare({ ackWaitMs: 500, backoffMs: [] });
-    let release: () => void = () => {};
-    const stuck = new Promise<void>((resolve) => {
-      release = resolve;
+  it("finishes the delivery in progress on stop and hands the rest out again", async () => {
+    const { subject, consumer } = await declare();
+    for (const body of ["x", "y", "z"]) await broker.publish(subject, bytes(body), { msgId: body });
+    let started: () => void = () => {};
+    const handling = new Promise<void>((resolve) => {
+      started = resolve;
     });
-    const handler = async (delivery: Delivery) => {
-      if (delivery.deliveryCount === 1) await stuck;
-    };
-    const a = record(consumer, handler);
-    const b = record(consumer, handler);
+    const first = record(consumer, async () => {
+      started();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    });
+    await handling;
+    await first.handle.stop();
+    expect(first.bodies()).toEqual(["x"]);
+
+    const second = record(consumer);
+    await waitFor(() => expect(second.bodies()).toEqual(["y", "z"]));
+    await second.handle.stop();
+  });
+
+  it("stops a consumer at once, even before it started pulling", async () => {
+    const { consumer } = await declare();
+    await record(consumer).handle.stop();
+    const idle = record(consumer);
+    await settle();
+    await idle.handle.stop();
+  });
+
+  it("redelivers a message left unacknowledged past the ack wait", async () => {
+    const { subject, consumer } = await declare({ ackWaitMs: 1_000, backoffMs: [] });
     await broker.publish(subject, bytes("slow"), { msgId: "s-1" });
-    const all = () => [...a.seen, ...b.seen].map((d) => d.deliveryCount).sort();
-    await waitFor(() => expect(all()).toEqual([1, 2]));
-    release();
-    await Promise.all([a.handle.stop(), b.handle.stop()]);
+    // The first attempt outlives the ack wait, so the broker hands the message
+    // out again; its late ack cannot take that back.
+    const { seen, handle } = record(consumer, async (delivery) => {
+      if (delivery.deliveryCount === 1) await new Promise((resolve) => setTimeout(resolve, 1_300));
+    });
+    await waitFor(() => expect(seen.map((d) => d.deliveryCount)).toEqual([1, 2]));
+    await settle();
+    await handle.stop();
+    expect(seen).toHaveLength(2);
   });
 
   it("rejects a publish to a subject no stream captures", async () => {

@@ -35,8 +35,13 @@ function nats(url: string): BrokerKind {
   };
 }
 
+/** natsBrokerKind is JetStream at `NATS_URL`, or undefined when it is unset. */
+export const natsBrokerKind: BrokerKind | undefined = natsUrl ? nats(natsUrl) : undefined;
+
 /** brokerKinds are the brokers under test: the embedded one, and NATS when `NATS_URL` is set. */
-export const brokerKinds: readonly BrokerKind[] = natsUrl ? [memory, nats(natsUrl)] : [memory];
+export const brokerKinds: readonly BrokerKind[] = natsBrokerKind
+  ? [memory, natsBrokerKind]
+  : [memory];
 
 /**
  * uniqueRun names streams and subjects for one test run, so runs sharing a

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file identity/v1/user.proto.
  */
 export const file_identity_v1_user: GenFile = /*@__PURE__*/
-  fileDesc("ChZpZGVudGl0eS92MS91c2VyLnByb3RvEgtpZGVudGl0eS52MSLuAQoEVXNlchIiCgd1c2VyX2lkGAEgASgJQhHgQQjgQQO6SAjYAQFyA7ABARIcCgVlbWFpbBgCIAEoCUINukgK2AEBcgUY/gFgARIiCgxkaXNwbGF5X25hbWUYAyABKAlCDLpICdgBAXIEEAEYZBI0CgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIUCgd2ZXJzaW9uGAYgASgDQgPgQQNiBnByb3RvMw", [file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_timestamp]);
+  fileDesc("ChZpZGVudGl0eS92MS91c2VyLnByb3RvEgtpZGVudGl0eS52MSKIAgoEVXNlchIiCgd1c2VyX2lkGAEgASgJQhHgQQjgQQO6SAjYAQFyA7ABARIcCgVlbWFpbBgCIAEoCUINukgK2AEBcgUY/gFgARIiCgxkaXNwbGF5X25hbWUYAyABKAlCDLpICdgBAXIEEAEYZBI0CgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIUCgd2ZXJzaW9uGAYgASgDQgPgQQMSGAoLb3JkZXJfY291bnQYByABKANCA+BBA2IGcHJvdG8z", [file_buf_validate_validate, file_google_api_field_behavior, file_google_protobuf_timestamp]);
 
 /**
  * User is a person known to the platform.
@@ -63,6 +63,14 @@ export type User = Message<"identity.v1.User"> & {
    * @generated from field: int64 version = 6;
    */
   version: bigint;
+
+  /**
+   * Orders this user has placed, counted from the orders service's
+   * OrderCreated events: eventually consistent, usually within a second.
+   *
+   * @generated from field: int64 order_count = 7;
+   */
+  orderCount: bigint;
 };
 
 /**

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createProcessedEventsTable } from "../../../platform/events/processed-events.js";
 
 /**
  * identity is the Postgres schema the identity service owns. Every table of
@@ -27,6 +28,9 @@ export const users = identity.table(
       .notNull()
       .defaultNow(),
     version: bigint("version", { mode: "bigint" }).notNull().default(sql`1`),
+    // Maintained from orders' events by the order-count consumer; not part of
+    // `version`, which tracks the user's own edits.
+    orderCount: bigint("order_count", { mode: "bigint" }).notNull().default(sql`0`),
   },
   (table) => [
     // Emails are unique case-insensitively (proto: identity.v1.User.email), but
@@ -38,3 +42,6 @@ export const users = identity.table(
 
 /** UserRow is one row of {@link users} as read from the database. */
 export type UserRow = typeof users.$inferSelect;
+
+/** processedEvents makes identity's event handlers idempotent under redelivery. */
+export const processedEvents = createProcessedEventsTable(identity);

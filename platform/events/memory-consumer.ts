@@ -1,0 +1,188 @@
+import type { Logger } from "../log/index.js";
+import type { ConsumerHandle, Delivery, DeliveryHandler } from "./broker.js";
+import type { MemoryStream } from "./memory-stream.js";
+import { type DeliveryControl, processDelivery } from "./process-delivery.js";
+import { subjectMatcher } from "./subject-match.js";
+import { type ConsumerSpec, redeliveryDelayMs } from "./topology.js";
+
+/** DeadLetterSink stores a message a consumer gave up on. */
+export type DeadLetterSink = (delivery: Delivery, reason: string) => void;
+
+/**
+ * MemoryConsumer is the durable state of one consumer of a
+ * {@link MemoryStream}: how far it has read and which messages await an ack
+ * or a redelivery. It outlives the handles started on it, so a consumer that
+ * stops and starts again resumes where it was, as a JetStream durable does.
+ */
+export interface MemoryConsumer {
+  /** Replaces the declaration (topology update); the position stays. */
+  update(spec: ConsumerSpec): void;
+  /** Starts a puller; several may share the consumer's messages. */
+  start(spec: ConsumerSpec, handler: DeliveryHandler, logger: Logger): ConsumerHandle;
+  /** Stops every puller and timer (broker close). */
+  close(): Promise<void>;
+}
+
+// Delivered and not yet acknowledged, or waiting to be delivered again.
+interface Pending {
+  deliveries: number;
+  inFlight: boolean;
+  dueAt: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** createMemoryConsumer opens a consumer at the start of `stream` (deliver policy "all"). */
+export function createMemoryConsumer(
+  initial: ConsumerSpec,
+  stream: MemoryStream,
+  sink: DeadLetterSink,
+): MemoryConsumer {
+  let matches = subjectMatcher(initial.filterSubject);
+  let nextIndex = 0;
+  const pending = new Map<number, Pending>();
+  const wakers = new Set<() => void>();
+  const handles = new Set<ConsumerHandle>();
+  const wakeAll = () => {
+    for (const wake of [...wakers]) wake();
+  };
+  const unsubscribe = stream.onAppend(wakeAll);
+
+  // Redeliveries that are due come first, lowest sequence first, as on JetStream.
+  function takeNext(now: number): number | undefined {
+    let best: number | undefined;
+    for (const [seq, entry] of pending) {
+      if (!entry.inFlight && entry.dueAt <= now && (best === undefined || seq < best)) best = seq;
+    }
+    if (best !== undefined) return best;
+    while (nextIndex < stream.messages.length) {
+      const message = stream.messages[nextIndex++]!;
+      if (!matches(message.subject)) continue;
+      pending.set(message.seq, { deliveries: 0, inFlight: false, dueAt: 0, timer: undefined });
+      return message.seq;
+    }
+    return undefined;
+  }
+
+  function earliestDue(): number | undefined {
+    let due: number | undefined;
+    for (const entry of pending.values()) {
+      if (!entry.inFlight && (due === undefined || entry.dueAt < due)) due = entry.dueAt;
+    }
+    return due;
+  }
+
+  function deliver(spec: ConsumerSpec, seq: number): [Delivery, DeliveryControl] {
+    const entry = pending.get(seq)!;
+    const attempt = ++entry.deliveries;
+    entry.inFlight = true;
+    // Unsettled within the ack wait (plus this attempt's backoff, as the
+    // JetStream consumer is configured): another puller may have it.
+    entry.timer = setTimeout(() => {
+      if (entry.deliveries !== attempt || !entry.inFlight) return;
+      entry.inFlight = false;
+      entry.dueAt = 0;
+      wakeAll();
+    }, spec.ackWaitMs + redeliveryDelayMs(spec, attempt)).unref();
+    const message = stream.messages[seq - 1]!;
+    const delivery: Delivery = {
+      subject: message.subject,
+      data: message.data,
+      headers: message.headers,
+      msgId: message.msgId,
+      stream: stream.spec.name,
+      streamSequence: seq,
+      consumer: spec.durable,
+      deliveryCount: attempt,
+    };
+    return [delivery, controlFor(seq, entry, attempt, delivery)];
+  }
+
+  function controlFor(seq: number, entry: Pending, attempt: number, delivery: Delivery) {
+    const settle = () => {
+      clearTimeout(entry.timer);
+      pending.delete(seq);
+    };
+    // Once the ack wait expired the message is handed out again, as JetStream
+    // pushes it into some puller's buffer: a late ack or nak changes nothing,
+    // and the handler sees the message once more.
+    const current = () =>
+      pending.get(seq) === entry && entry.deliveries === attempt && entry.inFlight;
+    return {
+      ack() {
+        if (current()) settle();
+      },
+      nak(delayMs: number) {
+        if (!current()) return;
+        clearTimeout(entry.timer);
+        entry.inFlight = false;
+        entry.dueAt = Date.now() + delayMs;
+        wakeAll();
+      },
+      async deadLetter(reason: string) {
+        sink(delivery, reason);
+        settle();
+      },
+    } satisfies DeliveryControl;
+  }
+
+  function idle(stopped: () => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const wake = () => {
+        wakers.delete(wake);
+        clearTimeout(timer);
+        resolve();
+      };
+      wakers.add(wake);
+      const due = earliestDue();
+      if (due !== undefined) timer = setTimeout(wake, Math.max(0, due - Date.now()));
+      if (stopped()) wake();
+    });
+  }
+
+  function start(spec: ConsumerSpec, handler: DeliveryHandler, logger: Logger): ConsumerHandle {
+    let stopped = false;
+    const run = async () => {
+      let sinceYield = 0;
+      while (!stopped) {
+        const seq = takeNext(Date.now());
+        if (seq === undefined) {
+          await idle(() => stopped);
+          continue;
+        }
+        const [delivery, control] = deliver(spec, seq);
+        await processDelivery(spec, delivery, handler, control, logger);
+        // Handlers that resolve at once would otherwise starve timers and I/O.
+        if (++sinceYield >= spec.batchSize) {
+          sinceYield = 0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    };
+    const done = run().catch((err: unknown) => {
+      logger.error({ err, consumer: spec.durable }, "consumer stopped on an unexpected error");
+    });
+    const handle: ConsumerHandle = {
+      async stop() {
+        stopped = true;
+        wakeAll();
+        await done;
+        handles.delete(handle);
+      },
+    };
+    handles.add(handle);
+    return handle;
+  }
+
+  return {
+    update(spec) {
+      matches = subjectMatcher(spec.filterSubject);
+    },
+    start,
+    async close() {
+      await Promise.all([...handles].map((handle) => handle.stop()));
+      unsubscribe();
+      for (const entry of pending.values()) clearTimeout(entry.timer);
+    },
+  };
+}

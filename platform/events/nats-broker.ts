@@ -1,0 +1,87 @@
+import { connect, type NatsConnection } from "nats";
+import { createLogger, type Logger } from "../log/index.js";
+import {
+  type ConsumerHandle,
+  type DeadLetterSettings,
+  defaultDeadLetters,
+  type EventBroker,
+  notDeclaredError,
+} from "./broker.js";
+import { startNatsConsumer } from "./nats-consumer.js";
+import { createNatsDeadLetters } from "./nats-dead-letters.js";
+import { toNatsHeaders } from "./nats-headers.js";
+import { ensureNatsTopology } from "./nats-topology.js";
+import { consumerKey } from "./topology.js";
+
+/** NatsBrokerOptions configure {@link createNatsBroker}. */
+export interface NatsBrokerOptions {
+  /** NATS server URL, e.g. `nats://127.0.0.1:4222`; may carry credentials. */
+  readonly url: string;
+  /** Connection name shown by the server's monitoring, e.g. the service name. */
+  readonly name?: string | undefined;
+  /** Where consumer failures and dead letters are logged; silent when unset. */
+  readonly logger?: Logger | undefined;
+  /** Where dead letters go; default stream "DLQ", subjects `dlq.>`. */
+  readonly deadLetters?: DeadLetterSettings | undefined;
+}
+
+/**
+ * createNatsBroker connects to NATS and returns the JetStream
+ * {@link EventBroker}: publishes carry `Nats-Msg-Id` for the stream's dedupe
+ * window, consumers are durable pull consumers with explicit acks, and
+ * dead letters are kept in their own stream. It reconnects forever: a broker
+ * outage delays events (the outbox keeps them), it does not lose them.
+ */
+export async function createNatsBroker(options: NatsBrokerOptions): Promise<EventBroker> {
+  const logger = options.logger ?? createLogger({ service: "events", level: "silent" });
+  const settings = options.deadLetters ?? defaultDeadLetters;
+  const nc = await connect({
+    servers: options.url,
+    name: options.name ?? "protoplane",
+    maxReconnectAttempts: -1,
+  });
+  const jsm = await nc.jetstreamManager();
+  const js = nc.jetstream();
+  const deadLetters = createNatsDeadLetters(js, jsm, settings);
+  const declared = new Set<string>();
+  const handles = new Set<ConsumerHandle>();
+  let closing: Promise<void> | undefined;
+
+  return {
+    kind: "nats",
+    async ensureTopology(topology) {
+      await ensureNatsTopology(jsm, topology, settings);
+      for (const spec of topology.consumers) declared.add(consumerKey(spec));
+    },
+    async publish(subject, data, publishOptions) {
+      const headers = toNatsHeaders(publishOptions.headers);
+      const ack = await js.publish(subject, data, { msgID: publishOptions.msgId, headers });
+      return { stream: ack.stream, sequence: ack.seq, duplicate: ack.duplicate };
+    },
+    consume(spec, handler) {
+      if (closing) throw new Error("event broker is closed");
+      if (!declared.has(consumerKey(spec))) throw notDeclaredError(spec);
+      const started = startNatsConsumer(js, spec, handler, deadLetters, logger);
+      const handle: ConsumerHandle = {
+        stop: () => started.stop().finally(() => handles.delete(handle)),
+      };
+      handles.add(handle);
+      return handle;
+    },
+    deadLetters,
+    async ping() {
+      await jsm.getAccountInfo();
+    },
+    close() {
+      closing ??= closeAll(nc, handles);
+      return closing;
+    },
+  };
+}
+
+// Consumers stop first, so their last acks are sent; drain then flushes
+// everything still buffered before the socket closes.
+async function closeAll(nc: NatsConnection, handles: Set<ConsumerHandle>): Promise<void> {
+  await Promise.all([...handles].map((handle) => handle.stop()));
+  if (!nc.isClosed()) await nc.drain();
+}

@@ -1,0 +1,102 @@
+import {
+  AckPolicy,
+  type ConsumerConfig,
+  DeliverPolicy,
+  DiscardPolicy,
+  type JetStreamManager,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+  type StreamConfig,
+} from "nats";
+import type { DeadLetterSettings } from "./broker.js";
+import { isJetStreamError, jetStreamErrorCode } from "./nats-error.js";
+import { type ConsumerSpec, defineStream, type StreamSpec, type Topology } from "./topology.js";
+
+/**
+ * ensureNatsTopology creates or updates the dead-letter stream, then every
+ * stream, then every consumer, so a process can run it at each start-up:
+ * unchanged declarations are no-ops, changed ones are applied in place.
+ */
+export async function ensureNatsTopology(
+  jsm: JetStreamManager,
+  topology: Topology,
+  deadLetters: DeadLetterSettings,
+): Promise<void> {
+  await ensureStream(jsm, deadLetterStream(deadLetters));
+  for (const spec of topology.streams) await ensureStream(jsm, spec);
+  for (const spec of topology.consumers) await ensureConsumer(jsm, spec);
+}
+
+/** deadLetterStream declares the dead-letter stream; it keeps messages until deleted. */
+export function deadLetterStream(settings: DeadLetterSettings): StreamSpec {
+  return defineStream({ name: settings.stream, subjects: [`${settings.subjectPrefix}.>`] });
+}
+
+/** streamConfig is the JetStream configuration of a stream declaration. */
+export function streamConfig(spec: StreamSpec): Partial<StreamConfig> {
+  return {
+    name: spec.name,
+    subjects: [...spec.subjects],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    duplicate_window: nanos(spec.duplicateWindowMs),
+    max_age: nanos(spec.maxAgeMs),
+  };
+}
+
+/**
+ * consumerConfig is the JetStream configuration of a consumer declaration.
+ *
+ * - `max_deliver` is one more than the spec's: the extra delivery only
+ *   dead-letters a message whose last attempt was never settled (see
+ *   processDelivery), so the server never drops it silently.
+ * - JetStream's `backoff` times redeliveries after an ack timeout and
+ *   replaces `ack_wait` for each attempt, so each entry is the ack wait plus
+ *   that attempt's delay. Failures nak with the delay themselves.
+ */
+export function consumerConfig(spec: ConsumerSpec): Partial<ConsumerConfig> {
+  const backoff = spec.backoffMs.slice(0, spec.maxDeliver).map((ms) => spec.ackWaitMs + ms);
+  return {
+    durable_name: spec.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: spec.filterSubject,
+    ack_wait: nanos(backoff[0] ?? spec.ackWaitMs),
+    max_deliver: spec.maxDeliver + 1,
+    backoff: backoff.length > 0 ? backoff.map(nanos) : undefined,
+  };
+}
+
+async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  const { name, storage, ...updatable } = streamConfig(spec);
+  if (await exists(jsm.streams.info(spec.name), jetStreamErrorCode.streamNotFound)) {
+    await jsm.streams.update(spec.name, updatable);
+  } else {
+    // Two processes may both get here; adding an identical stream twice is a no-op.
+    await jsm.streams.add({ name, storage, ...updatable });
+  }
+}
+
+async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+  const config = consumerConfig(spec);
+  const found = jsm.consumers.info(spec.stream, spec.durable);
+  if (await exists(found, jetStreamErrorCode.consumerNotFound)) {
+    // The policies cannot change after creation; everything else can.
+    const { durable_name, ack_policy, deliver_policy, ...updatable } = config;
+    await jsm.consumers.update(spec.stream, spec.durable, updatable);
+  } else {
+    await jsm.consumers.add(spec.stream, config);
+  }
+}
+
+async function exists(info: Promise<unknown>, notFoundCode: number): Promise<boolean> {
+  try {
+    await info;
+    return true;
+  } catch (err) {
+    if (isJetStreamError(err, notFoundCode)) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,59 @@
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import type { EventEnvelope } from "../../gen/platform/v1/event_pb.js";
+import type { AppDatabase, AppTransaction } from "../db/index.js";
+import type { ConsumerHandle, EventBroker } from "./broker.js";
+import { decodeEvent } from "./event-envelope.js";
+import { eventTypeOf } from "./event-type.js";
+import { handleOnce, type ProcessedEventsTable } from "./processed-events.js";
+import { subjectMatches } from "./subject-match.js";
+import type { ConsumerSpec } from "./topology.js";
+
+/** EventHandler handles one event inside the transaction that marks it processed. */
+export type EventHandler<Desc extends DescMessage, TSchema extends Record<string, unknown>> = (
+  event: MessageShape<Desc>,
+  envelope: EventEnvelope,
+  tx: AppTransaction<TSchema>,
+) => Promise<void>;
+
+/** SubscribeOptions configure {@link subscribe}. */
+export interface SubscribeOptions<
+  Desc extends DescMessage,
+  TSchema extends Record<string, unknown>,
+> {
+  /** The durable consumer; its filter must cover the event's subject. */
+  readonly consumer: ConsumerSpec;
+  /** The event message's schema, e.g. `OrderCreatedSchema`. */
+  readonly schema: Desc;
+  /** The consuming service's database. */
+  readonly db: AppDatabase<TSchema>;
+  /** The consuming service's processed-events table. */
+  readonly processed: ProcessedEventsTable;
+  readonly handler: EventHandler<Desc, TSchema>;
+}
+
+/**
+ * subscribe consumes one event type: each delivery is decoded (envelope,
+ * then payload as `schema`) and handled once per consumer via
+ * {@link handleOnce}, so the handler's writes and the processed marker
+ * commit together and a redelivered event is acknowledged without running
+ * the handler again. A payload that does not decode fails like a handler
+ * error, and ends in the dead-letter stream.
+ */
+export function subscribe<Desc extends DescMessage, TSchema extends Record<string, unknown>>(
+  broker: EventBroker,
+  options: SubscribeOptions<Desc, TSchema>,
+): ConsumerHandle {
+  const { consumer, schema, db, processed, handler } = options;
+  const { subject } = eventTypeOf(schema);
+  if (!subjectMatches(consumer.filterSubject, subject)) {
+    throw new Error(
+      `consumer ${consumer.durable} (${consumer.filterSubject}) never sees ${subject}`,
+    );
+  }
+  return broker.consume(consumer, async (delivery) => {
+    const { envelope, event } = decodeEvent(schema, delivery.data);
+    await handleOnce(db, processed, consumer.durable, envelope.eventId, (tx) =>
+      handler(event, envelope, tx),
+    );
+  });
+}
