@@ -7,7 +7,9 @@ import {
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import type { RpcMetrics } from "../metrics/rpc-metrics.js";
 import { assertNoUnknownFields } from "./assert-no-unknown-fields.js";
+import { grpcCodeName } from "./grpc-code-name.js";
 import { peerKey } from "./peer.js";
 import { requestIdKey } from "./request-id.js";
 import type { RequestValidator } from "./request-validator.js";
@@ -47,6 +49,8 @@ export interface CompiledMethod {
 export interface ChainDeps {
   readonly validate: RequestValidator;
   readonly logger: Logger;
+  /** RED metrics; calls are counted and timed when given. */
+  readonly metrics?: RpcMetrics | undefined;
 }
 
 /** compileMethods compiles every method of every registration. */
@@ -92,10 +96,10 @@ function wrapUnary(method: DescMethod, policy: RpcPolicy, impl: AnyImpl, deps: C
       assertCallerAllowed(policy, ctx.values.get(peerKey), method);
       checkRequest(method.input, req, deps.validate);
       const res = toMessage(method.output, await impl(req, ctx));
-      logCall(deps.logger, method, ctx, started, undefined);
+      recordCall(deps, method, ctx, started, undefined);
       return res;
     } catch (err) {
-      throw logCall(deps.logger, method, ctx, started, toConnectError(err));
+      throw recordCall(deps, method, ctx, started, toConnectError(err));
     }
   };
 }
@@ -114,9 +118,9 @@ function wrapServerStream(
       for await (const out of impl(req, ctx) as AsyncIterable<unknown>) {
         yield toMessage(method.output, out);
       }
-      logCall(deps.logger, method, ctx, started, undefined);
+      recordCall(deps, method, ctx, started, undefined);
     } catch (err) {
-      throw logCall(deps.logger, method, ctx, started, toConnectError(err));
+      throw recordCall(deps, method, ctx, started, toConnectError(err));
     }
   };
 }
@@ -166,25 +170,30 @@ function unimplemented(method: DescMethod): AnyImpl {
   };
 }
 
-// One line per call, written once it ends. Internal errors carry their cause
-// to the log (never to the client, see toConnectError).
-function logCall(
-  logger: Logger,
+// One log line and one metrics sample per call, once it ends. Internal errors
+// carry their cause to the log (never to the client, see toConnectError).
+function recordCall(
+  deps: ChainDeps,
   method: DescMethod,
   ctx: HandlerContext,
   started: number,
   error: ConnectError | undefined,
 ): ConnectError | undefined {
+  const logger = deps.logger;
+  const seconds = (performance.now() - started) / 1000;
+  const code = grpcCodeName(error?.code);
+  const rpc = `${method.parent.typeName}/${method.name}`;
+  deps.metrics?.observe(rpc, ctx.protocolName, code, seconds);
   const trace = ctx.values.get(traceContextKey);
   const fields = {
     request_id: ctx.values.get(requestIdKey),
     trace_id: trace?.traceId,
     span_id: trace?.spanId,
-    rpc: method.parent.typeName + "/" + method.name,
+    rpc,
     protocol: ctx.protocolName,
     peer: ctx.values.get(peerKey)?.service,
-    code: error ? Code[error.code] : "OK",
-    duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+    code,
+    duration_ms: Math.round(seconds * 1e6) / 1000,
   };
   if (error === undefined) logger.info(fields, "rpc");
   else if (error.code === Code.Internal || error.code === Code.Unknown)

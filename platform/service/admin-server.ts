@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Metrics } from "../metrics/index.js";
 
 /** Probes answer the three Kubernetes questions about a process. */
 export interface Probes {
@@ -9,7 +10,7 @@ export interface Probes {
   ready(): Promise<{ ok: boolean; reason?: string }>;
 }
 
-/** AdminServer is the plain-HTTP admin port (health now; status and metrics later). */
+/** AdminServer is the plain-HTTP admin port: probes and metrics. */
 export interface AdminServer {
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
@@ -21,9 +22,9 @@ export interface AdminServer {
  * one-line text body, never cached. It is plain HTTP on a separate port so
  * kubelet can probe without a client certificate.
  */
-export function createAdminServer(probes: Probes): AdminServer {
+export function createAdminServer(probes: Probes, metrics?: Metrics): AdminServer {
   const server: Server = createServer((req, res) => {
-    void handle(probes, req, res);
+    void handle(probes, metrics, req, res);
   });
   server.keepAliveTimeout = 5_000;
   return {
@@ -40,7 +41,12 @@ export function createAdminServer(probes: Probes): AdminServer {
   };
 }
 
-async function handle(probes: Probes, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  probes: Probes,
+  metrics: Metrics | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const path = (req.url ?? "/").split("?")[0];
   if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "method not allowed");
   switch (path) {
@@ -52,6 +58,11 @@ async function handle(probes: Probes, req: IncomingMessage, res: ServerResponse)
       const { ok, reason } = await probes.ready();
       return send(res, ok ? 200 : 503, ok ? "ok" : (reason ?? "not ready"));
     }
+    case "/metrics":
+      if (metrics === undefined) return send(res, 404, "not found");
+      res.writeHead(200, { "content-type": metrics.contentType, "cache-control": "no-store" });
+      res.end(await metrics.render());
+      return;
     default:
       return send(res, 404, "not found");
   }

@@ -4,6 +4,7 @@ import { type ConfigShape, defineServiceConfig, loadConfig } from "../config/ind
 import { createDatabase, type Database, runMigrations } from "../db/index.js";
 import type { EventBroker } from "../events/broker.js";
 import { createLogger } from "../log/index.js";
+import { createMetrics, createRpcMetrics } from "../metrics/index.js";
 import { createHealthService } from "../rpc/health-service.js";
 import { createRpcServer, type RpcServer } from "../rpc/rpc-server.js";
 import { type AdminServer, createAdminServer } from "./admin-server.js";
@@ -40,10 +41,11 @@ export async function startService<S extends ConfigShape, T extends Record<strin
   const logger = createLogger({ service: def.name, level: config.logLevel });
   const state = { started: false, draining: false };
   let database: Database<T> | undefined;
-  const admin = createAdminServer({
-    started: () => state.started,
-    ready: () => readiness(state, database),
-  });
+  const metrics = createMetrics(def.name);
+  const admin = createAdminServer(
+    { started: () => state.started, ready: () => readiness(state, database) },
+    metrics,
+  );
   const adminPort = await admin.listen(config.adminPort, config.host);
   const tls = await resolveTls(def.name, config);
   database = await createDatabase({
@@ -83,6 +85,7 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     trustDomain: config.trustDomain,
     logger,
     maxMessageBytes: config.maxMessageBytes,
+    metrics: createRpcMetrics(metrics.registry),
   });
   const rpcPort = await rpc.listen(config.rpcPort, config.host);
   state.started = true;

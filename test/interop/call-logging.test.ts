@@ -69,6 +69,6 @@ describe("call logging", () => {
     const err = await client.echo({ failCode: 13 }).catch((e: Error) => e);
     expect(String(err)).toContain("failing as asked");
     const [line] = rpcLines().slice(before);
-    expect(line).toMatchObject({ level: "error", code: "Internal" });
+    expect(line).toMatchObject({ level: "error", code: "INTERNAL" });
   });
 });
