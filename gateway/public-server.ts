@@ -1,0 +1,78 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** RequestListener is a node:http request handler. */
+export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** PublicServer is the gateway's plain-HTTP listener with a graceful drain. */
+export interface PublicServer {
+  listen(port: number, host: string): Promise<number>;
+  /** Requests being served right now. */
+  inFlight(): number;
+  /**
+   * drain stops accepting, closes idle keep-alive connections, lets
+   * in-flight requests finish until `deadlineMs`, then cuts the rest.
+   */
+  drain(deadlineMs: number): Promise<void>;
+}
+
+// Socket timeouts for a public edge. headersTimeout bounds a slow-headers
+// (slowloris) client; requestTimeout bounds receiving the whole request
+// (bodies are at most MAX_BODY_BYTES); neither covers the upstream call,
+// which has its own deadline. keepAliveTimeout outlives the 60 s idle
+// timeout of common load balancers (AWS ALB, nginx), so the balancer, not
+// us, closes an idle connection and never sends on one we just closed.
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/**
+ * createPublicServer wraps `listener` in a node:http server that counts
+ * in-flight requests, so shutdown can wait for exactly those. While
+ * draining, responses carry `Connection: close`: a client on a kept-alive
+ * connection is moved to another instance instead of reusing this one.
+ */
+export function createPublicServer(listener: RequestListener): PublicServer {
+  let inFlight = 0;
+  let draining = false;
+  let idle: (() => void) | undefined;
+  const server: Server = createServer((req, res) => {
+    inFlight++;
+    if (draining) res.setHeader("connection", "close");
+    res.once("close", () => {
+      if (--inFlight === 0) idle?.();
+    });
+    listener(req, res);
+  });
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  return {
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    inFlight: () => inFlight,
+    async drain(deadlineMs) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      if (inFlight > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((resolve) => {
+          idle = resolve;
+          timer = setTimeout(resolve, deadlineMs);
+        });
+        clearTimeout(timer);
+      }
+      // Whatever is left missed the deadline, or is an idle socket that
+      // turned up after closeIdleConnections.
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
