@@ -6,8 +6,11 @@ import {
   type Message,
 } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { RpcMetrics } from "../metrics/rpc-metrics.js";
+import { traceServerCall } from "../tracing/trace-server-call.js";
+import { tracerFor } from "../tracing/tracer-for.js";
 import { assertNoUnknownFields } from "./assert-no-unknown-fields.js";
 import { grpcCodeName } from "./grpc-code-name.js";
 import { peerKey } from "./peer.js";
@@ -30,8 +33,9 @@ export type ServerStreamFn = (req: Message, ctx: HandlerContext) => AsyncIterabl
 
 /**
  * CompiledMethod is one RPC ready to serve: its policy read once from the
- * proto, and its implementation wrapped in the platform chain (caller policy,
- * validation, error normalization, logging). Both the fast gRPC path and the
+ * proto, and its implementation wrapped in the platform chain (server span
+ * when tracing, caller policy, validation, error normalization, logging).
+ * Both the fast gRPC path and the
  * Connect handlers call this same wrapped function, so every protocol gets
  * identical behaviour.
  */
@@ -48,21 +52,27 @@ export interface CompiledMethod {
 /** ChainDeps are the process-wide pieces the chain uses, built once. */
 export interface ChainDeps {
   readonly validate: RequestValidator;
+  /** The service's logger; its `service` binding names the service's server spans. */
   readonly logger: Logger;
   /** RED metrics; calls are counted and timed when given. */
   readonly metrics?: RpcMetrics | undefined;
 }
 
-/** compileMethods compiles every method of every registration. */
+/**
+ * compileMethods compiles every method of every registration. Whether to
+ * trace is decided here, once: without tracing the chain has no span code
+ * at all.
+ */
 export function compileMethods(
   regs: readonly ServiceRegistration[],
   deps: ChainDeps,
 ): CompiledMethod[] {
+  const tracer = tracerFor(String(deps.logger.bindings()["service"] ?? "rpc"));
   return regs.flatMap((reg) =>
     reg.service.methods.map((method) => {
       const raw = (reg.impl as Record<string, AnyImpl | undefined>)[method.localName];
       const impl = raw ? raw.bind(reg.impl) : unimplemented(method);
-      return compileMethod(method, impl, reg.policy ?? rpcPolicyOf(method), deps);
+      return compileMethod(method, impl, reg.policy ?? rpcPolicyOf(method), deps, tracer);
     }),
   );
 }
@@ -72,20 +82,23 @@ function compileMethod(
   impl: AnyImpl,
   policy: RpcPolicy,
   deps: ChainDeps,
+  tracer: Tracer | undefined,
 ): CompiledMethod {
   const path = `/${method.parent.typeName}/${method.name}`;
   const base = { method, path, policy };
+  const traced = <F extends AnyImpl>(fn: F): F =>
+    tracer ? traceServerCall(fn, method, tracer) : fn;
   switch (method.methodKind) {
     case "unary": {
-      const unary = wrapUnary(method, policy, impl, deps);
+      const unary = traced(wrapUnary(method, policy, impl, deps));
       return { ...base, impl: unary, unary };
     }
     case "server_streaming": {
-      const serverStream = wrapServerStream(method, policy, impl, deps);
+      const serverStream = traced(wrapServerStream(method, policy, impl, deps));
       return { ...base, impl: serverStream, serverStream };
     }
     default:
-      return { ...base, impl: wrapStreamingInput(method, policy, impl, deps) };
+      return { ...base, impl: traced(wrapStreamingInput(method, policy, impl, deps)) };
   }
 }
 
@@ -172,6 +185,8 @@ function unimplemented(method: DescMethod): AnyImpl {
 
 // One log line and one metrics sample per call, once it ends. Internal errors
 // carry their cause to the log (never to the client, see toConnectError).
+// trace_id and span_id are the server span's when tracing (traceServerCall
+// put them in the call's TraceContext), else the caller's.
 function recordCall(
   deps: ChainDeps,
   method: DescMethod,

@@ -30,6 +30,18 @@ export interface RpcPolicy {
  * neither gets an empty policy, which admits no caller: secure by default.
  */
 export function rpcPolicyOf(method: DescMethod): RpcPolicy {
+  // Clients ask per call (retry decisions); decode the option once per method.
+  let cached = compiled.get(method);
+  if (cached === undefined) {
+    cached = compilePolicy(method);
+    compiled.set(method, cached);
+  }
+  return cached;
+}
+
+const compiled = new WeakMap<DescMethod, RpcPolicy>();
+
+function compilePolicy(method: DescMethod): RpcPolicy {
   const source: Policy | undefined = hasOption(method, policy)
     ? getOption(method, policy)
     : hasOption(method.parent, default_policy)

@@ -119,6 +119,12 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
           setTimeout(resolve, deadlineMs).unref();
         });
       }
+      if (inFlight > 0) {
+        opts.logger.warn(
+          { in_flight: inFlight, deadline_ms: deadlineMs },
+          "drain deadline reached; cutting calls",
+        );
+      }
       for (const session of sessions) session.destroy();
     },
   };

@@ -2,10 +2,12 @@ import { describe, expect, it } from "vitest";
 import { traceContextFrom } from "./trace-context.js";
 
 describe("traceContextFrom", () => {
-  it("reads trace and span ids from a valid traceparent", () => {
-    expect(traceContextFrom("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")).toEqual({
+  it("reads trace and span ids from a valid traceparent, keeping the header to propagate", () => {
+    const header = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    expect(traceContextFrom(header)).toEqual({
       traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
       spanId: "00f067aa0ba902b7",
+      traceparent: header,
     });
   });
 

@@ -33,7 +33,9 @@ function clientFor(certsDir: string, port: number) {
 describe("SIGTERM while requests are in flight", () => {
   it("completes all 200 in-flight calls, exits 0, and loses no write", async () => {
     const env = await databaseEnv();
-    const first = await spawnService("identity", env);
+    // A long drain deadline: this test is about losing nothing, and PGlite
+    // on a loaded CI machine can take seconds for 200 inserts.
+    const first = await spawnService("identity", { ...env, SHUTDOWN_TIMEOUT_MS: "60000" });
     const { ensureServiceCert } = await import("../../platform/pki/index.js");
     await ensureServiceCert(first.certsDir, { service: "gateway" });
     const client = clientFor(first.certsDir, first.rpcPort);
