@@ -1,32 +1,28 @@
 /**
- * start: runs the whole platform on embedded defaults (PGlite, dev PKI), one
- * process per service with its own certificate, then the REST gateway in
- * front of them, and prints the endpoints. DATABASE_URL / NATS_URL switch
- * every service to real servers. Ctrl-C (or SIGTERM) drains the gateway
- * first, then every service; the launcher exits 0 only if all of them did.
+ * start: runs the whole platform in this one process on embedded defaults
+ * (PGlite, the in-process event broker, dev PKI): every service on its own
+ * ports with its own certificate and mTLS between them, then the REST
+ * gateway in front, and prints the endpoints. DATABASE_URL / NATS_URL switch
+ * to real servers. One process, because the in-process broker connects only
+ * services that share it; in production each service is its own process
+ * (services/<name>/main.ts). Ctrl-C drains the gateway, then the services.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type RunningGateway, startGateway } from "../gateway/start-gateway.js";
+import { ConfigError, formatProblems } from "../platform/config/index.js";
+import type { EventBroker } from "../platform/events/broker.js";
+import { createMemoryBroker } from "../platform/events/memory-broker.js";
 import { ensureDevCa, ensureServiceCert } from "../platform/pki/index.js";
+import {
+  type RunningService,
+  type ServiceDefinition,
+  startService,
+} from "../platform/service/index.js";
 import { reconstructValidateProto } from "./reconstruct-validate-proto.js";
 
 const certsDir = process.env.CERTS_DIR ?? ".certs";
-const services = readdirSync("services").filter((name) =>
-  existsSync(join("services", name, "main.ts")),
-);
-
-interface Definition {
-  readonly name: string;
-  readonly ports: { readonly rpcPort: number };
-}
-
-interface Started {
-  readonly port: number;
-  readonly adminPort: number;
-}
 
 // The dev CA is made once up front; each service then issues its own cert.
 // The gateway's certificate is also what a developer uses with `buf curl`.
@@ -35,131 +31,92 @@ await ensureDevCa(certsDir);
 reconstructValidateProto();
 await ensureServiceCert(certsDir, { service: "gateway" });
 
-const children = new Map<string, ChildProcess>();
-const exits = new Map<string, number | null>();
+const definitions = await loadDefinitions();
+const broker: EventBroker | undefined = process.env.NATS_URL ? undefined : createMemoryBroker({});
+const services: RunningService[] = [];
+let gateway: RunningGateway | undefined;
 let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stopAll(0));
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stopAll());
 
-// Services call each other by UPSTREAMS (lazily, so none needs another up
-// to start); locally each is on its definition's default RPC port.
-const serviceEnv = { ...process.env, UPSTREAMS: process.env.UPSTREAMS ?? (await localUpstreams()) };
-const ports = await Promise.all(
-  services.map((name) => startChild(name, join("services", name, "main.ts"), serviceEnv)),
-);
-for (const [i, name] of services.entries()) announceService(name, ports[i]!);
-if (!stopping) {
-  // The gateway calls each service on the RPC port it really bound.
-  const upstreams = services.map((name, i) => `${name}=https://127.0.0.1:${ports[i]!.port}`);
-  const gateway = await startChild("gateway", join("gateway", "main.ts"), {
+try {
+  // Services find each other on their default RPC ports (calls are lazy, so
+  // none needs another to be up first).
+  const upstreams = definitions
+    .map((d) => `${d.name}=https://127.0.0.1:${d.ports.rpcPort}`)
+    .join(",");
+  for (const def of definitions) {
+    const service = await startService(
+      def,
+      { ...process.env, UPSTREAMS: process.env.UPSTREAMS ?? upstreams },
+      { broker },
+    );
+    services.push(service);
+    announceService(service);
+  }
+  // The gateway calls each service on the port it really bound.
+  gateway = await startGateway({
     ...process.env,
-    UPSTREAMS: upstreams.join(","),
+    UPSTREAMS: services.map((s) => `${s.name}=https://127.0.0.1:${s.rpcPort}`).join(","),
   });
   announceGateway(gateway);
+} catch (err) {
+  const message =
+    err instanceof ConfigError
+      ? formatProblems(err.problems)
+      : err instanceof Error
+        ? err.stack
+        : String(err);
+  process.stderr.write(`the platform failed to start:\n${message}\n`);
+  await stopAll(1);
 }
 
 /**
- * startChild runs one entry with `node --import tsx`, echoes its JSON log
- * lines, and resolves with the ports from its "service started" or
- * "gateway started" line. If any child exits before `stopping`, the
- * platform is not running: everything stops and the launcher exits 1.
+ * loadDefinitions imports every `services/<name>/<name>-service.ts` and takes
+ * its definition (the export whose `name` is the folder's): declaring a
+ * service starts nothing.
  */
-function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env,
-  });
-  children.set(name, child);
-  return new Promise((resolve) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      process.stdout.write(`${line}\n`);
-      const started = parseStarted(line);
-      if (started) resolve(started);
-    });
-    child.on("exit", (code, signal) => {
-      exits.set(name, code ?? (signal ? 128 : null));
-      if (!stopping) {
-        process.stderr.write(`${name} exited (${code ?? signal}); stopping the platform\n`);
-        void stopAll(1);
-      }
-      if (exits.size === children.size) finish();
-    });
-  });
-}
-
-/**
- * localUpstreams is `name=https://127.0.0.1:<default RPC port>` for every
- * service, read from its definition (`services/<name>/<name>-service.ts`,
- * which only declares: importing it starts nothing).
- */
-async function localUpstreams(): Promise<string> {
-  const entries: string[] = [];
-  for (const name of services) {
+async function loadDefinitions(): Promise<ServiceDefinition[]> {
+  const found: ServiceDefinition[] = [];
+  for (const name of readdirSync("services").sort()) {
     const file = resolve("services", name, `${name}-service.ts`);
     if (!existsSync(file)) continue;
-    const exports = Object.values(await import(pathToFileURL(file).href)) as Partial<Definition>[];
-    const port = exports.find((e) => e?.name === name)?.ports?.rpcPort;
-    if (port !== undefined) entries.push(`${name}=https://127.0.0.1:${port}`);
+    const exports = Object.values(
+      await import(pathToFileURL(file).href),
+    ) as Partial<ServiceDefinition>[];
+    const def = exports.find((e) => e?.name === name && e.ports !== undefined);
+    if (def) found.push(def as ServiceDefinition);
   }
-  return entries.join(",");
+  return found;
 }
 
-function parseStarted(line: string): Started | undefined {
-  if (!line.includes('"service started"') && !line.includes('"gateway started"')) return;
-  const { rpc_port, port, admin_port } = JSON.parse(line) as {
-    rpc_port?: number;
-    port?: number;
-    admin_port: number;
-  };
-  return { port: rpc_port ?? port ?? 0, adminPort: admin_port };
-}
-
-/**
- * stopAll drains the gateway first, so its in-flight requests still reach
- * their services, then the services. (With Ctrl-C the terminal also sends
- * SIGINT to every child at once; each drains on its own either way.)
- */
-async function stopAll(exitCode: number): Promise<void> {
+/** stopAll drains the gateway first, so its in-flight requests still reach their services. */
+async function stopAll(exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
-  if (exitCode !== 0) process.exitCode = exitCode;
-  const gateway = children.get("gateway");
-  if (gateway && gateway.exitCode === null && gateway.signalCode === null) {
-    await new Promise((resolve) => {
-      gateway.once("exit", resolve);
-      gateway.kill("SIGTERM");
-    });
-  }
-  for (const [name, child] of children) if (name !== "gateway") child.kill("SIGTERM");
+  await gateway?.stop();
+  for (const service of [...services].reverse()) await service.stop();
+  await broker?.close();
+  process.stdout.write(`stopped: ${["gateway", ...services.map((s) => s.name)].join(", ")}\n`);
+  process.exit(exitCode);
 }
 
-function finish(): void {
-  const failed = [...exits].filter(([, code]) => code !== 0);
-  if (failed.length > 0) {
-    process.stderr.write(`not clean: ${failed.map(([n, c]) => `${n} exited ${c}`).join(", ")}\n`);
-    process.exitCode = 1;
-  } else {
-    process.stdout.write(`stopped: ${[...exits.keys()].join(", ")} exited 0\n`);
-  }
-  process.exit();
-}
-
-function announceService(name: string, { port, adminPort }: Started): void {
+function announceService({ name, rpcPort, adminPort }: RunningService): void {
   const lines = [
     "",
     `  ${name} is up`,
-    `    RPC (gRPC, Connect, gRPC-Web; mTLS)  https://127.0.0.1:${port}`,
-    `    health                               http://127.0.0.1:${adminPort}/health/ready`,
+    `    RPC (gRPC, Connect, gRPC-Web; mTLS)  https://127.0.0.1:${rpcPort}`,
+    `    health, status, metrics              http://127.0.0.1:${adminPort}/health/ready`,
   ];
   if (name === "identity") {
     lines.push(
       `    try: npx buf curl --schema . --cacert ${certsDir}/ca.crt --cert ${certsDir}/gateway.crt \\`,
-      `           --key ${certsDir}/gateway.key -d '{}' https://127.0.0.1:${port}/identity.v1.UserService/ListUsers`,
+      `           --key ${certsDir}/gateway.key -d '{}' https://127.0.0.1:${rpcPort}/identity.v1.UserService/ListUsers`,
     );
   }
   process.stdout.write([...lines, ""].join("\n"));
 }
 
-function announceGateway({ port, adminPort }: Started): void {
+function announceGateway({ port, adminPort }: RunningGateway): void {
   process.stdout.write(
     [
       "",
