@@ -102,6 +102,9 @@ export function createHttp2SessionPool(options: Http2SessionPoolOptions): Http2S
       const session = current;
       current = undefined;
       if (!session || session.destroyed) return Promise.resolve();
+      // An idle session is unref'd; ref it so the process lives until the
+      // close completes, or an awaited close() never settles (exit code 13).
+      session.ref();
       return new Promise((resolve) => session.close(() => resolve()));
     },
   };
