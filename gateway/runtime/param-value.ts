@@ -86,8 +86,22 @@ function scalarJson(scalar: ScalarType, raw: string): JsonValue {
 }
 
 function messageJson(message: DescMessage, raw: string): JsonValue {
+  if (message.typeName === "google.protobuf.FieldMask") return fieldMaskJson(raw);
   // BoolValue's JSON form is a JSON boolean; every other string-form type
   // (wrappers included) accepts a string.
   const wrapped = message.typeName === "google.protobuf.BoolValue" ? ScalarType.BOOL : undefined;
   return wrapped === undefined ? raw : scalarJson(wrapped, raw);
+}
+
+/**
+ * fieldMaskJson accepts mask paths in either spelling, as grpc-gateway does:
+ * ProtoJSON writes FieldMask paths in lowerCamelCase ("displayName"), but our
+ * public JSON uses proto names everywhere, so `update_mask=display_name` must
+ * work too. Proto names are turned into the ProtoJSON form here.
+ */
+function fieldMaskJson(raw: string): JsonValue {
+  return raw
+    .split(",")
+    .map((path) => path.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()))
+    .join(",");
 }

@@ -189,6 +189,18 @@ const cases: Case[] = [
     },
   },
   {
+    name: "FieldMask paths in the query also accepted as proto names (snake_case)",
+    method: "PATCH",
+    path: "/v1/shelves/1/books/2?update_mask=publish_time,author.name",
+    json: { title: "New" },
+    status: 200,
+    rpc: "UpdateBook",
+    request: {
+      book: { name: "shelves/1/books/2", title: "New" },
+      update_mask: "publishTime,author.name",
+    },
+  },
+  {
     name: "additional binding PUT with body * merges the nested path field",
     method: "PUT",
     path: "/v1/shelves/1/books/2",
