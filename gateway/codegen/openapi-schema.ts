@@ -183,7 +183,8 @@ const wellKnownTypes: Record<string, JsonSchema> = {
   },
   "google.protobuf.FieldMask": {
     type: "string",
-    description: 'Comma-separated field paths in lowerCamelCase, e.g. "displayName,email".',
+    description:
+      'Comma-separated field paths in lowerCamelCase, e.g. "displayName,email"; in a query parameter proto names ("display_name") work too.',
   },
   "google.protobuf.Struct": { type: "object", additionalProperties: true },
   "google.protobuf.Value": {},
