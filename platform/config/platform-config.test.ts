@@ -28,6 +28,14 @@ describe("defineServiceConfig", () => {
       maxMessageBytes: 4 * 1024 * 1024,
       dbPoolMax: 10,
       dbStatementTimeoutMs: 5_000,
+      statusIntervalMs: 5_000,
+      statusTimeoutMs: 2_000,
+      statusDbSlowMs: 100,
+      statusAllow: ["127.0.0.0/8", "::1"],
+      statusUsername: undefined,
+      statusPassword: undefined,
+      gitSha: undefined,
+      buildTime: undefined,
     });
   });
 
@@ -48,6 +56,19 @@ describe("defineServiceConfig", () => {
     expect(() =>
       defineServiceConfig(ports, { rpcPort: env("MY_PORT", integer(1, 2), "x") }),
     ).toThrow("config key rpcPort is already a platform key");
+  });
+
+  it("reads the /status allow list as addresses and CIDRs, or none", () => {
+    const load = (value: string) => loadConfig(defineServiceConfig(ports), { STATUS_ALLOW: value });
+    expect(load(" 10.0.0.0/8, ::1 ,192.168.1.7").statusAllow).toEqual([
+      "10.0.0.0/8",
+      "::1",
+      "192.168.1.7",
+    ]);
+    expect(load("none").statusAllow).toEqual([]);
+    expect(() => load("10.0.0.0/33,example.com")).toThrow(
+      'STATUS_ALLOW: expected IPs or CIDRs like 10.0.0.0/8,::1, or none, got "10.0.0.0/33,example.com"',
+    );
   });
 
   it("validates platform keys and hides connection URLs", () => {

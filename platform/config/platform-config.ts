@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+import { z } from "zod";
 import { type ConfigShape, type ConfigValues, defineConfig, env } from "./define-config.js";
 import { integer, oneOf, port, text, url } from "./env-schemas.js";
 import { upstreamList } from "./upstreams.js";
@@ -26,7 +28,7 @@ const trustDomainSchema = text().regex(/^[a-z0-9._-]+$/, {
  * make one service impersonate another.
  */
 export function platformSettings(ports: ServicePorts) {
-  return { ...serverSettings(ports), ...dataSettings() };
+  return { ...serverSettings(ports), ...dataSettings(), ...statusSettings() };
 }
 
 // Listening, identity and lifecycle of the process.
@@ -85,6 +87,63 @@ function dataSettings() {
       default: 5_000,
     }),
   };
+}
+
+// The admin port's /status pages (docs/operating.md, "Status"): how often
+// the background checks run, and who sees more than the overall status.
+function statusSettings() {
+  const ms = integer(1, 3_600_000);
+  return {
+    statusIntervalMs: env("STATUS_INTERVAL_MS", ms, "Time between /status background checks", {
+      default: 5_000,
+    }),
+    statusTimeoutMs: env("STATUS_TIMEOUT_MS", ms, "Budget of one /status check", {
+      default: 2_000,
+    }),
+    statusDbSlowMs: env("STATUS_DB_SLOW_MS", ms, "Database ping slower than this is WARN", {
+      default: 100,
+    }),
+    statusAllow: env(
+      "STATUS_ALLOW",
+      addressList(),
+      "Client IPs/CIDRs that see /status details, comma-separated; `none` for nobody",
+      { default: ["127.0.0.0/8", "::1"] },
+    ),
+    statusUsername: env(
+      "STATUS_USERNAME",
+      text().optional(),
+      "Basic-auth user for /status details",
+    ),
+    // Not trimmed: a password may begin or end with a space.
+    statusPassword: env("STATUS_PASSWORD", z.string().min(1).optional(), "Its password", {
+      secret: true,
+    }),
+    gitSha: env(
+      "GIT_SHA",
+      text().optional(),
+      "Commit of this build (image build arg); else dist/ or git",
+    ),
+    buildTime: env("BUILD_TIME", text().optional(), "When this build was made, UTC ISO-8601"),
+  };
+}
+
+// STATUS_ALLOW entries: an IPv4/IPv6 address, optionally with a CIDR prefix.
+const addressRule = /^([^/]+)(?:\/(\d{1,3}))?$/;
+
+function addressList() {
+  const expected = "expected IPs or CIDRs like 10.0.0.0/8,::1, or none";
+  return z
+    .string()
+    .trim()
+    .transform((value) => (value === "none" ? [] : value.split(",").map((entry) => entry.trim())))
+    .pipe(z.array(z.string().refine(isAddressRule, { error: expected })));
+}
+
+function isAddressRule(entry: string): boolean {
+  const match = addressRule.exec(entry);
+  const version = match ? isIP(match[1]!) : 0;
+  if (version === 0) return false;
+  return match?.[2] === undefined || Number(match[2]) <= (version === 4 ? 32 : 128);
 }
 
 /** PlatformSettings is the shape returned by {@link platformSettings}. */

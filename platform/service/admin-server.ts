@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Metrics } from "../metrics/index.js";
+import type { StatusHandler } from "../status/index.js";
 
 /** Probes answer the three Kubernetes questions about a process. */
 export interface Probes {
@@ -10,7 +11,15 @@ export interface Probes {
   ready(): Promise<{ ok: boolean; reason?: string }>;
 }
 
-/** AdminServer is the plain-HTTP admin port: probes and metrics. */
+/** AdminServerOptions are the optional pages of the admin port. */
+export interface AdminServerOptions {
+  /** Served on `/metrics`. */
+  readonly metrics?: Metrics | undefined;
+  /** Serves `/status`, `/status/health` and `/status/<subsystem>`. */
+  readonly status?: StatusHandler | undefined;
+}
+
+/** AdminServer is the plain-HTTP admin port: probes, metrics and status pages. */
 export interface AdminServer {
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
@@ -19,12 +28,13 @@ export interface AdminServer {
 /**
  * createAdminServer serves `/health/live`, `/health/ready` and
  * `/health/startup` with the Kubernetes probe semantics: 200 or 503, a
- * one-line text body, never cached. It is plain HTTP on a separate port so
- * kubelet can probe without a client certificate.
+ * one-line text body, never cached; plus `/metrics` and the `/status` pages
+ * when given. It is plain HTTP on a separate port so kubelet and Prometheus
+ * reach it without a client certificate.
  */
-export function createAdminServer(probes: Probes, metrics?: Metrics): AdminServer {
+export function createAdminServer(probes: Probes, options: AdminServerOptions = {}): AdminServer {
   const server: Server = createServer((req, res) => {
-    void handle(probes, metrics, req, res);
+    void handle(probes, options, req, res);
   });
   server.keepAliveTimeout = 5_000;
   return {
@@ -43,12 +53,15 @@ export function createAdminServer(probes: Probes, metrics?: Metrics): AdminServe
 
 async function handle(
   probes: Probes,
-  metrics: Metrics | undefined,
+  { metrics, status }: AdminServerOptions,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const path = (req.url ?? "/").split("?")[0];
+  const path = (req.url ?? "/").split("?")[0] ?? "/";
   if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, "method not allowed");
+  if (status !== undefined && (path === "/status" || path.startsWith("/status/"))) {
+    return status(req, res);
+  }
   switch (path) {
     case "/health/live":
       return send(res, 200, "ok");

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { ConfigShape, ConfigValues, PlatformSettings, ServicePorts } from "../config/index.js";
 import type { Database } from "../db/index.js";
 import type { ServiceRegistration } from "../rpc/service-registration.js";
+import type { StatusRegistry } from "../status/index.js";
 import type { TlsMaterial } from "./resolve-tls.js";
 import type { ServiceEvents } from "./start-events.js";
 
@@ -16,6 +17,12 @@ export interface ServiceDeps<S extends ConfigShape, T extends Record<string, unk
   readonly tls: TlsMaterial;
   /** Registers cleanup (closing clients) to run when the service drains. */
   readonly onStop: (fn: () => Promise<void> | void) => void;
+  /**
+   * Adds to the admin port's `/status` page: `registerUpstream(name,
+   * transport)` for each service called, `register(check)` for anything else
+   * this service depends on. Checks run in the background, never per request.
+   */
+  readonly status: StatusRegistry;
 }
 
 /**

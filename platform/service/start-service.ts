@@ -7,6 +7,7 @@ import { createLogger } from "../log/index.js";
 import { createMetrics, createRpcMetrics } from "../metrics/index.js";
 import { createHealthService } from "../rpc/health-service.js";
 import { createRpcServer, type RpcServer } from "../rpc/rpc-server.js";
+import { createServiceStatus, type StatusMonitor } from "../status/index.js";
 import { type AdminServer, createAdminServer } from "./admin-server.js";
 import { resolveTls } from "./resolve-tls.js";
 import type { ServiceDefinition } from "./service-definition.js";
@@ -24,27 +25,32 @@ export interface RunningService {
   readonly rpcPort: number;
   readonly adminPort: number;
   readonly logger: Logger;
+  /** The background checks behind `/status` (register more, or read the cache, in tests). */
+  readonly status: StatusMonitor;
   stop(): Promise<void>;
 }
 
 /**
  * startService boots one service: config (throws ConfigError listing every
- * problem), logger, TLS identity, admin port (so probes answer while the
- * service starts), database and migrations, then the mTLS RPC port.
+ * problem), logger, TLS identity, admin port (so probes and `/status` answer
+ * while the service starts), database and migrations, events, the service's
+ * own parts, then the status checks and the mTLS RPC port.
  */
 export async function startService<S extends ConfigShape, T extends Record<string, unknown>>(
   def: ServiceDefinition<S, T>,
   env: NodeJS.ProcessEnv = process.env,
   options: StartOptions = {},
 ): Promise<RunningService> {
+  const startedAt = Date.now();
   const config = loadConfig(defineServiceConfig(def.ports, def.config ?? ({} as S)), env);
   const logger = createLogger({ service: def.name, level: config.logLevel });
   const state = { started: false, draining: false };
   let database: Database<T> | undefined;
   const metrics = createMetrics(def.name);
+  const status = createServiceStatus({ config, registry: metrics.registry, logger, startedAt });
   const admin = createAdminServer(
     { started: () => state.started, ready: () => readiness(state, database) },
-    metrics,
+    { metrics, status: status.handler },
   );
   const adminPort = await admin.listen(config.adminPort, config.host);
   const tls = await resolveTls(def.name, config);
@@ -65,6 +71,10 @@ export async function startService<S extends ConfigShape, T extends Record<strin
         broker: options.broker,
       })
     : undefined;
+  status.watch({
+    database,
+    events: events && { broker: events.broker, outboxLag: def.events?.outbox && events.lag },
+  });
   const cleanups: (() => Promise<void> | void)[] = [];
   const registrations = await def.create({
     config,
@@ -73,7 +83,9 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     tls,
     notifyEvents: () => events?.notify(),
     onStop: (fn) => cleanups.push(fn),
+    status: status.registry,
   });
+  status.monitor.start();
   const served = new Set(registrations.map((r) => r.service.typeName));
   const health = createHealthService({
     serving: () => state.started && !state.draining,
@@ -93,10 +105,9 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     { rpc_port: rpcPort, admin_port: adminPort, database: database.kind },
     "service started",
   );
-  const stop = once(() =>
-    drain(state, { rpc, admin, database: database!, logger, events, cleanups }, config),
-  );
-  return { name: def.name, rpcPort, adminPort, logger, stop };
+  const parts = { rpc, admin, database, logger, events, cleanups, status: status.monitor };
+  const stop = once(() => drain(state, parts, config));
+  return { name: def.name, rpcPort, adminPort, logger, status: status.monitor, stop };
 }
 
 async function readiness(
@@ -120,14 +131,16 @@ interface Parts {
   logger: Logger;
   events: RunningEvents | undefined;
   cleanups: readonly (() => Promise<void> | void)[];
+  status: StatusMonitor;
 }
 
 /**
  * drain is the graceful shutdown: readiness turns 503 first, then (after an
  * optional delay for load balancers to notice) the RPC port stops accepting
- * and in-flight calls finish until the deadline; then consumers and the
- * outbox relay stop (committed events not yet published stay in the outbox
- * for the next start), and the database closes.
+ * and in-flight calls finish until the deadline; then the status checks
+ * stop (keeping their last results), consumers and the outbox relay stop
+ * (committed events not yet published stay in the outbox for the next
+ * start), and the database closes.
  */
 async function drain(
   state: { draining: boolean },
@@ -138,6 +151,7 @@ async function drain(
   parts.logger.info({ in_flight: parts.rpc.inFlight() }, "draining");
   if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
   await parts.rpc.shutdown(config.shutdownTimeoutMs);
+  parts.status.stop();
   await parts.events?.stop();
   for (const cleanup of parts.cleanups) await cleanup();
   await parts.database.close();

@@ -22,7 +22,7 @@ export const ordersService = defineService({
   ports: { rpcPort: 50052, adminPort: 9052 },
   database: { schema, migrationsFolder },
   events: { streams: [eventStream("orders")], outbox: schema.outbox },
-  create: ({ config, database, tls, notifyEvents, onStop }) => {
+  create: ({ config, database, tls, notifyEvents, onStop, status }) => {
     const identity = createUpstreamTransport({
       upstream: "identity",
       baseUrl: upstreamUrl(config.upstreams, "identity"),
@@ -30,6 +30,7 @@ export const ordersService = defineService({
       defaultTimeoutMs: 2_000,
     });
     onStop(() => identity.close());
+    status.registerUpstream("identity", identity);
     const store = createOrderStore(database.db, notifyEvents);
     const users = createClient(UserService, identity);
     return [registerService(OrderService, createOrderService({ store, users }))];
