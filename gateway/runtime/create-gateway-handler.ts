@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Message } from "@bufbuild/protobuf";
+import type { Span, Tracer } from "@opentelemetry/api";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../../platform/rpc/request-id.js";
+import { attr } from "../../platform/tracing/semconv.js";
+import { nameHttpRoute, traceHttpRequest } from "../../platform/tracing/trace-http-request.js";
+import { injectTraceparent } from "../../platform/tracing/traceparent.js";
+import { tracerFor } from "../../platform/tracing/tracer-for.js";
 import { renderError } from "./error-envelope.js";
 import { methodNotAllowed, routeNotFound } from "./gateway-errors.js";
 import { readJsonBody } from "./read-json-body.js";
@@ -12,7 +17,10 @@ import type { RouteSpec } from "./route-spec.js";
 
 /** GatewayCallContext is what the gateway hands the upstream call besides the request. */
 export interface GatewayCallContext {
-  /** Request metadata for the RPC: `x-request-id`, and the client's `authorization` if sent. */
+  /**
+   * Request metadata for the RPC: `x-request-id`, the client's
+   * `authorization` if sent, and `traceparent` (the request's span) when tracing.
+   */
   readonly headers: Headers;
   /** Aborted when the HTTP client goes away; the call should cancel the RPC. */
   readonly signal: AbortSignal;
@@ -66,6 +74,8 @@ interface Gateway {
   readonly maxBodyBytes: number;
   readonly timeoutMs: number;
   readonly logger: GatewayLogger | undefined;
+  /** Set when the process traces: each request is then a SERVER span. */
+  readonly tracer: Tracer | undefined;
 }
 
 /**
@@ -91,15 +101,30 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayReq
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     timeoutMs: options.requestTimeoutMs ?? 10_000,
     logger: options.logger,
+    tracer: tracerFor("gateway"),
   };
+  const { tracer } = gateway;
+  if (tracer === undefined) {
+    return (req, res) => {
+      serve(gateway, req, res, undefined).catch(() => res.destroy());
+    };
+  }
   return (req, res) => {
-    serve(gateway, req, res).catch(() => res.destroy());
+    traceHttpRequest(tracer, req, res, (span) => serve(gateway, req, res, span)).catch(() =>
+      res.destroy(),
+    );
   };
 }
 
-async function serve(gateway: Gateway, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(
+  gateway: Gateway,
+  req: IncomingMessage,
+  res: ServerResponse,
+  span: Span | undefined,
+): Promise<void> {
   const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
   res.setHeader("x-request-id", requestId);
+  span?.setAttribute(attr.requestId, requestId);
   const method = req.method ?? "GET";
   const head = method === "HEAD";
   try {
@@ -107,10 +132,15 @@ async function serve(gateway: Gateway, req: IncomingMessage, res: ServerResponse
     const queryStart = url.indexOf("?");
     const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
     const { route, params } = resolveRoute(gateway.matcher, method, rawPath, res);
+    if (span) nameHttpRoute(span, method, route.pathTemplate);
     const body = await readJsonBody(req, gateway.maxBodyBytes);
     const query = new URLSearchParams(queryStart < 0 ? "" : url.slice(queryStart + 1));
     const request = mapRequest(route, params, query, body);
-    const result = await gateway.call(route, request, callContext(gateway, req, res, requestId));
+    const result = await gateway.call(
+      route,
+      request,
+      callContext(gateway, req, res, requestId, span),
+    );
     // Non-GET responses are never reusable; GET caching is decided per route by later layers.
     if (method !== "GET" && !head) res.setHeader("cache-control", "no-store");
     writeJson(res, 200, responseJson(route, result.message), head);
@@ -137,10 +167,13 @@ function callContext(
   req: IncomingMessage,
   res: ServerResponse,
   requestId: string,
+  span: Span | undefined,
 ): GatewayCallContext {
   const headers = new Headers({ [REQUEST_ID_HEADER]: requestId });
   const authorization = req.headers.authorization;
   if (authorization !== undefined) headers.set("authorization", authorization);
+  // The upstream's server span hangs under this request's span.
+  if (span) injectTraceparent(headers, span);
   // The RPC is cancelled if the client disconnects before we answer.
   const controller = new AbortController();
   res.once("close", () => {

@@ -22,3 +22,4 @@ export {
   createRetryInterceptor,
 } from "./resilience-interceptors.js";
 export { createRetryBudget, type RetryBudget } from "./retry-budget.js";
+export { createTracingInterceptor } from "./tracing-interceptor.js";

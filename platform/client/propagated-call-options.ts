@@ -12,7 +12,9 @@ export function propagatedCallOptions(ctx: HandlerContext, maxTimeoutMs: number)
   const remaining = ctx.timeoutMs();
   const headers: Record<string, string> = { [REQUEST_ID_HEADER]: ctx.values.get(requestIdKey) };
   const trace = ctx.values.get(traceContextKey);
-  if (trace !== undefined) headers.traceparent = `00-${trace.traceId}-${trace.spanId}-01`;
+  // The server span's traceparent when tracing (a tracing client then
+  // replaces it with its own CLIENT span's), else the caller's, verbatim.
+  if (trace !== undefined) headers.traceparent = trace.traceparent;
   return {
     signal: ctx.signal,
     // Never 0 or less: the platform client fails an expired deadline at once.

@@ -2,8 +2,10 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type { ExtractTablesWithRelations } from "drizzle-orm/relations";
+import { tracerFor } from "../tracing/tracer-for.js";
 import { createPgliteDatabase } from "./pglite-database.js";
 import { createPostgresDatabase } from "./postgres-database.js";
+import { traceQueries } from "./trace-queries.js";
 
 /**
  * AppDatabase is the drizzle handle services write queries against. It is
@@ -43,7 +45,10 @@ export interface DatabaseOptions<TSchema extends Record<string, unknown>> {
   readonly poolMax?: number | undefined;
   /** Postgres `statement_timeout` for pooled connections; default 5000. */
   readonly statementTimeoutMs?: number | undefined;
-  /** `application_name` shown in `pg_stat_activity`; default "protoplane". */
+  /**
+   * `application_name` shown in `pg_stat_activity`, and the service named by
+   * its query spans; default "protoplane".
+   */
   readonly applicationName?: string | undefined;
   /** Receives server notices at debug level; they are dropped without one. */
   readonly logger?: DatabaseLogger | undefined;
@@ -70,11 +75,26 @@ export interface Database<TSchema extends Record<string, unknown> = Record<strin
  * createDatabase opens a service's database: drizzle on a postgres.js pool
  * when `url` is set, else embedded PGlite persisted under `dataDir` (or in
  * memory for `":memory:"`). Both speak real Postgres SQL, so services and
- * migrations do not care which one they got.
+ * migrations do not care which one they got. When the process traces, every
+ * statement on `db` is a span (see traceQueries).
  */
-export function createDatabase<TSchema extends Record<string, unknown>>(
+export async function createDatabase<TSchema extends Record<string, unknown>>(
   options: DatabaseOptions<TSchema>,
 ): Promise<Database<TSchema>> {
-  if (options.url) return createPostgresDatabase({ ...options, url: options.url });
-  return createPgliteDatabase(options.dataDir, options.schema);
+  const database = options.url
+    ? await createPostgresDatabase({ ...options, url: options.url })
+    : await createPgliteDatabase(options.dataDir, options.schema);
+  const tracer = tracerFor(options.applicationName ?? "protoplane");
+  if (tracer !== undefined) {
+    // PGlite has one database, "postgres".
+    const namespace = options.url ? databaseNameOf(options.url) : "postgres";
+    traceQueries(database.db, { tracer, namespace });
+  }
+  return database;
+}
+
+// As postgres.js reads the URL: the path names the database, else the user does.
+function databaseNameOf(url: string): string {
+  const { pathname, username } = new URL(url);
+  return decodeURIComponent(pathname.slice(1) || username) || "postgres";
 }

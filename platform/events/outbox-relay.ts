@@ -1,10 +1,13 @@
+import type { Tracer } from "@opentelemetry/api";
 import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import type { AppDatabase, AppTransaction } from "../db/index.js";
 import type { Logger } from "../log/index.js";
+import { tracerFor } from "../tracing/tracer-for.js";
 import type { EventBroker } from "./broker.js";
 import { reasonOf } from "./dead-letter-headers.js";
 import type { OutboxTable } from "./outbox.js";
+import { type OutgoingMessage, tracePublish } from "./trace-messages.js";
 
 /** OutboxRelayOptions configure {@link startOutboxRelay}. */
 export interface OutboxRelayOptions {
@@ -53,6 +56,10 @@ const pruneEveryMs = 60_000;
  * A failed publish stops the batch at that row (recording attempts and
  * last_error) so later rows do not overtake it; the relay then backs off
  * exponentially up to `maxBackoffMs`.
+ *
+ * When the process traces, each publish is a PRODUCER span in the trace of
+ * the request that wrote the event (see tracePublish), named after the
+ * service whose Postgres schema holds the outbox.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const settings = {
@@ -63,6 +70,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   };
   const { schema, name } = getTableConfig(options.table);
   const lockKey = `protoplane:outbox:${schema ?? "public"}.${name}`;
+  const publish = publisher(options.broker, tracerFor(schema ?? "protoplane"));
   const sleeper = createSleeper();
   let stopped = false;
   let lastPrune = 0;
@@ -70,10 +78,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const loop = async () => {
     let failures = 0;
     while (!stopped) {
-      const result = await relayBatch(options, settings.batchSize, lockKey).catch((err) => {
-        options.logger.error({ err }, "outbox relay batch failed");
-        return { published: 0, failed: true };
-      });
+      const result = await relayBatch(options, settings.batchSize, lockKey, publish).catch(
+        (err) => {
+          options.logger.error({ err }, "outbox relay batch failed");
+          return { published: 0, failed: true };
+        },
+      );
       failures = result.failed ? failures + 1 : 0;
       if (Date.now() - lastPrune > pruneEveryMs) {
         lastPrune = Date.now();
@@ -101,6 +111,7 @@ async function relayBatch(
   options: OutboxRelayOptions,
   batchSize: number,
   lockKey: string,
+  publish: Publish,
 ): Promise<BatchResult> {
   const { db, table } = options;
   return db.transaction(async (tx) => {
@@ -120,10 +131,7 @@ async function relayBatch(
     const sent: string[] = [];
     for (const row of rows) {
       try {
-        await options.broker.publish(row.subject, row.payload, {
-          msgId: row.eventId,
-          headers: row.headers,
-        });
+        await publish(row);
       } catch (err) {
         await recordFailure(tx, table, row.eventId, err);
         options.logger.warn({ err, eventId: row.eventId, subject: row.subject }, "publish failed");
@@ -136,6 +144,16 @@ async function relayBatch(
     }
     return { published: sent.length, failed: sent.length < rows.length };
   });
+}
+
+type Publish = (row: OutgoingMessage) => Promise<unknown>;
+
+// Each row is published with msgId = its event id; when tracing, in a
+// PRODUCER span.
+function publisher(broker: EventBroker, tracer: Tracer | undefined): Publish {
+  if (tracer) return (row) => tracePublish(tracer, broker, row);
+  return (row) =>
+    broker.publish(row.subject, row.payload, { msgId: row.eventId, headers: row.headers });
 }
 
 // Transaction-scoped, so it is released by COMMIT or ROLLBACK, even if the

@@ -12,6 +12,7 @@ import {
 } from "drizzle-orm/pg-core";
 import type { EventEnvelope } from "../../gen/platform/v1/event_pb.js";
 import type { AppTransaction } from "../db/index.js";
+import { currentTraceparent } from "../tracing/traceparent.js";
 import { createEnvelope, encodeEnvelope, type NewEvent } from "./event-envelope.js";
 import { eventTypeOf } from "./event-type.js";
 
@@ -80,7 +81,9 @@ export async function writeEvent<TSchema extends Record<string, unknown>, Desc e
   table: OutboxTable,
   event: NewEvent<Desc>,
 ): Promise<EventEnvelope> {
-  const envelope = createEnvelope(event);
+  const envelope = createEnvelope(
+    event.traceParent === undefined ? { ...event, traceParent: currentTraceparent() } : event,
+  );
   const { type, subject } = eventTypeOf(event.schema);
   await tx.insert(table).values({
     eventId: envelope.eventId,

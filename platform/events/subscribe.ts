@@ -1,12 +1,15 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { getTableConfig } from "drizzle-orm/pg-core";
 import type { EventEnvelope } from "../../gen/platform/v1/event_pb.js";
 import type { AppDatabase, AppTransaction } from "../db/index.js";
-import type { ConsumerHandle, EventBroker } from "./broker.js";
+import { tracerFor } from "../tracing/tracer-for.js";
+import type { ConsumerHandle, DeliveryHandler, EventBroker } from "./broker.js";
 import { decodeEvent } from "./event-envelope.js";
 import { eventTypeOf } from "./event-type.js";
 import { handleOnce, type ProcessedEventsTable } from "./processed-events.js";
 import { subjectMatches } from "./subject-match.js";
 import type { ConsumerSpec } from "./topology.js";
+import { traceDelivery } from "./trace-messages.js";
 
 /** EventHandler handles one event inside the transaction that marks it processed. */
 export type EventHandler<Desc extends DescMessage, TSchema extends Record<string, unknown>> = (
@@ -37,7 +40,9 @@ export interface SubscribeOptions<
  * {@link handleOnce}, so the handler's writes and the processed marker
  * commit together and a redelivered event is acknowledged without running
  * the handler again. A payload that does not decode fails like a handler
- * error, and ends in the dead-letter stream.
+ * error, and ends in the dead-letter stream. When the process traces, each
+ * delivery is a CONSUMER span (see traceDelivery), named after the service
+ * whose Postgres schema holds `processed`.
  */
 export function subscribe<Desc extends DescMessage, TSchema extends Record<string, unknown>>(
   broker: EventBroker,
@@ -50,10 +55,15 @@ export function subscribe<Desc extends DescMessage, TSchema extends Record<strin
       `consumer ${consumer.durable} (${consumer.filterSubject}) never sees ${subject}`,
     );
   }
-  return broker.consume(consumer, async (delivery) => {
+  const handle: DeliveryHandler = async (delivery) => {
     const { envelope, event } = decodeEvent(schema, delivery.data);
     await handleOnce(db, processed, consumer.durable, envelope.eventId, (tx) =>
       handler(event, envelope, tx),
     );
-  });
+  };
+  const tracer = tracerFor(getTableConfig(processed).schema ?? "protoplane");
+  return broker.consume(
+    consumer,
+    tracer ? traceDelivery(tracer, broker, consumer, handle) : handle,
+  );
 }

@@ -35,9 +35,8 @@ export type ServerStreamFn = (req: Message, ctx: HandlerContext) => AsyncIterabl
  * CompiledMethod is one RPC ready to serve: its policy read once from the
  * proto, and its implementation wrapped in the platform chain (server span
  * when tracing, caller policy, validation, error normalization, logging).
- * Both the fast gRPC path and the
- * Connect handlers call this same wrapped function, so every protocol gets
- * identical behaviour.
+ * Both the fast gRPC path and the Connect handlers call this same wrapped
+ * function, so every protocol gets identical behaviour.
  */
 export interface CompiledMethod {
   readonly method: DescMethod;

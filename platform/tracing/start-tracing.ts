@@ -1,0 +1,159 @@
+import { context, propagation, type Tracer, trace } from "@opentelemetry/api";
+import { attr } from "./semconv.js";
+import { serviceNameProcessor } from "./service-name-processor.js";
+import { tracerFor } from "./tracer-for.js";
+import {
+  type ActiveTracing,
+  activeTracing,
+  setActiveTracing,
+  type TracingProvider,
+} from "./tracing-state.js";
+
+/** TracingOptions configure {@link startTracing}. */
+export interface TracingOptions {
+  /** The service (`service.name`); also its tracer's name. */
+  readonly service: string;
+  /** `service.version`. */
+  readonly version: string;
+  /**
+   * The OTLP/gRPC collector, `OTEL_EXPORTER_OTLP_ENDPOINT`, e.g.
+   * `http://otel-collector:4317` (`http://` is plaintext, `https://` TLS).
+   * Tracing is off without it.
+   */
+  readonly endpoint?: string | undefined;
+  /** Share of new traces recorded, 0..1; a caller's decision is always followed. Default 1. */
+  readonly sampleRatio?: number | undefined;
+}
+
+/** Tracing is a handle on the process's tracing. */
+export interface Tracing {
+  /** Whether spans are made and exported. */
+  readonly enabled: boolean;
+  /** The service's tracer (a no-op one when tracing is off). */
+  readonly tracer: Tracer;
+  /** Exports every finished span now; rejects if the collector refuses them. */
+  flush(): Promise<void>;
+  /**
+   * Flushes, and releases this handle; the last handle of the process
+   * shuts the provider down and unregisters it. It never rejects: spans
+   * are telemetry, and an unreachable collector must not stop a drain.
+   * Safe to call twice.
+   */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * startTracing turns on OpenTelemetry tracing for the process when
+ * `endpoint` is set: spans are batched (BatchSpanProcessor) to an OTLP/gRPC
+ * exporter, context follows async calls (AsyncLocalStorage), and W3C
+ * `traceparent` is the propagation format. Without an endpoint nothing is
+ * loaded or registered and the platform makes no spans at all.
+ *
+ * There is one provider per process. Several services started in one
+ * process (dev, tests) share it: a later call with the same endpoint, or
+ * none, reuses it; a different endpoint is refused. The resource's
+ * `service.name` is therefore the first service's; each span also carries
+ * `service.name` as an attribute naming its own service (see
+ * serviceNameProcessor), and `sampleRatio` is the first call's.
+ *
+ * Call it, and await it, before building servers and clients: they check
+ * once, when built, whether to trace.
+ */
+export async function startTracing(options: TracingOptions): Promise<Tracing> {
+  let active = activeTracing();
+  if (active !== undefined && options.endpoint && options.endpoint !== active.endpoint) {
+    throw new Error(
+      `tracing already exports to ${active.endpoint}; one process has one endpoint, not also ${options.endpoint}`,
+    );
+  }
+  if (active === undefined && options.endpoint) active = begin(options.endpoint, options);
+  if (active === undefined) return disabled(options.service);
+  active.refs++;
+  await active.ready;
+  return handle(active, options.service);
+}
+
+// The state is recorded before the SDK has loaded, so concurrent starts
+// share one provider; spans are made once it is registered.
+function begin(endpoint: string, options: TracingOptions): ActiveTracing {
+  const active: ActiveTracing = {
+    endpoint,
+    refs: 0,
+    provider: undefined,
+    ready: register(options).then(
+      (provider) => {
+        active.provider = provider;
+        return provider;
+      },
+      (err: unknown) => {
+        setActiveTracing(undefined);
+        throw err;
+      },
+    ),
+  };
+  setActiveTracing(active);
+  return active;
+}
+
+function disabled(service: string): Tracing {
+  return {
+    enabled: false,
+    tracer: trace.getTracer(service),
+    flush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+}
+
+function handle(active: ActiveTracing, service: string): Tracing {
+  let released = false;
+  return {
+    enabled: true,
+    tracer: tracerFor(service)!,
+    flush: () => active.ready.then((p) => p.forceFlush()),
+    async shutdown() {
+      if (released) return;
+      released = true;
+      const provider = await active.ready;
+      if (--active.refs > 0) return provider.forceFlush().catch(() => {});
+      setActiveTracing(undefined);
+      await provider.shutdown().catch(() => {});
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
+  };
+}
+
+// The SDK and exporter load only when tracing is on: they are most of
+// OpenTelemetry's start-up cost, and a process without an endpoint skips it.
+async function register(options: TracingOptions): Promise<TracingProvider> {
+  const [sdk, { resourceFromAttributes, defaultResource }, core, hooks, otlp] = await Promise.all([
+    import("@opentelemetry/sdk-trace-base"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/core"),
+    import("@opentelemetry/context-async-hooks"),
+    import("@opentelemetry/exporter-trace-otlp-grpc"),
+  ]);
+  const ratio = options.sampleRatio ?? 1;
+  const provider = new sdk.BasicTracerProvider({
+    resource: defaultResource().merge(
+      resourceFromAttributes({
+        [attr.serviceName]: options.service,
+        [attr.serviceVersion]: options.version,
+      }),
+    ),
+    sampler: new sdk.ParentBasedSampler({
+      root: ratio >= 1 ? new sdk.AlwaysOnSampler() : new sdk.TraceIdRatioBasedSampler(ratio),
+    }),
+    spanProcessors: [
+      serviceNameProcessor(),
+      new sdk.BatchSpanProcessor(new otlp.OTLPTraceExporter({ url: options.endpoint })),
+    ],
+  });
+  if (!trace.setGlobalTracerProvider(provider)) {
+    throw new Error("another OpenTelemetry tracer provider is registered in this process");
+  }
+  context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
+  return provider;
+}

@@ -1,0 +1,32 @@
+/** TracingProvider is the part of the SDK's tracer provider the platform drives. */
+export interface TracingProvider {
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** ActiveTracing is the process's one tracer provider, shared by every service in it. */
+export interface ActiveTracing {
+  /** The OTLP/gRPC endpoint its spans go to. */
+  readonly endpoint: string;
+  /** Resolves once the provider is registered as the global one. */
+  readonly ready: Promise<TracingProvider>;
+  /** Set when `ready` resolves; spans are only made from then on. */
+  provider: TracingProvider | undefined;
+  /** Handles from startTracing not yet shut down. */
+  refs: number;
+}
+
+// On globalThis, as the OpenTelemetry API keeps its own globals: a module
+// loaded twice (test runners re-evaluate modules) must see the same state.
+const KEY = Symbol.for("protoplane.tracing");
+type Holder = { [KEY]?: ActiveTracing | undefined };
+
+/** activeTracing is the process's tracing, or undefined when tracing is off. */
+export function activeTracing(): ActiveTracing | undefined {
+  return (globalThis as Holder)[KEY];
+}
+
+/** setActiveTracing records (or, with undefined, forgets) the process's tracing. */
+export function setActiveTracing(tracing: ActiveTracing | undefined): void {
+  (globalThis as Holder)[KEY] = tracing;
+}
