@@ -32,6 +32,10 @@ function gatewaySettings() {
     shutdownTimeoutMs: platform.shutdownTimeoutMs,
     upstreams: platform.upstreams,
     maxMessageBytes: platform.maxMessageBytes,
+    gitSha: platform.gitSha,
+    buildTime: platform.buildTime,
+    otelEndpoint: platform.otelEndpoint,
+    traceSampleRatio: platform.traceSampleRatio,
     port: env("PORT", port(), "Public REST/JSON port (plain HTTP/1.1)", { default: 8080 }),
     requestTimeoutMs: env(
       "REQUEST_TIMEOUT_MS",

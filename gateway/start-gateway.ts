@@ -4,6 +4,8 @@ import { loadConfig } from "../platform/config/index.js";
 import { createLogger, type Logger } from "../platform/log/index.js";
 import { type AdminServer, createAdminServer } from "../platform/service/admin-server.js";
 import { resolveTls } from "../platform/service/resolve-tls.js";
+import { loadBuildInfo } from "../platform/status/build-info.js";
+import { startTracing, type Tracing } from "../platform/tracing/index.js";
 import { createDocsHandler, DOCS_PATH, type DocsHandler } from "./docs/index.js";
 import { type GatewayConfig, gatewayConfig } from "./gateway-config.js";
 import { createOpenApiResponder, OPENAPI_PATH, type StaticResponder } from "./openapi-document.js";
@@ -50,6 +52,13 @@ export async function startGateway(
     level: config.logLevel,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
+  // Before the handler and upstream clients are built: each decides once whether to trace.
+  const tracing = await startTracing({
+    service: "gateway",
+    version: loadBuildInfo({ gitSha: config.gitSha, buildTime: config.buildTime }).version,
+    endpoint: config.otelEndpoint,
+    sampleRatio: config.traceSampleRatio,
+  });
   const routes = options.routes ?? generatedRoutes;
   const { urls, unused } = resolveUpstreams(routes, config.upstreams);
   if (unused.length > 0)
@@ -70,7 +79,7 @@ export async function startGateway(
     const port = await server.listen(config.port, config.host);
     state.started = true;
     logger.info({ port, admin_port: adminPort, upstreams: urls }, "gateway started");
-    const parts = { server, upstreams, admin, logger };
+    const parts = { server, upstreams, admin, logger, tracing };
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= drain(state, parts, config);
@@ -138,6 +147,7 @@ interface Parts {
   readonly upstreams: Upstreams;
   readonly admin: AdminServer;
   readonly logger: Logger;
+  readonly tracing: Tracing;
 }
 
 /**
@@ -158,5 +168,6 @@ async function drain(
   await parts.server.drain(config.shutdownTimeoutMs);
   await parts.upstreams.close();
   await parts.admin.close();
+  await parts.tracing.shutdown();
   parts.logger.info("stopped");
 }

@@ -68,3 +68,13 @@ export function bool() {
     })
     .transform((value) => truthy.includes(value));
 }
+
+/** ratio parses a decimal number within 0..1, e.g. a sampling probability. */
+export function ratio() {
+  const expected = "expected a number 0..1";
+  return z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d+)?|1(\.0+)?|\.\d+)$/, { error: expected })
+    .transform(Number);
+}

@@ -8,7 +8,7 @@ export {
   type EnvSettingOptions,
   env,
 } from "./define-config.js";
-export { bool, integer, oneOf, port, text, url } from "./env-schemas.js";
+export { bool, integer, oneOf, port, ratio, text, url } from "./env-schemas.js";
 export { deepFreeze, loadConfig } from "./load-config.js";
 export { loadConfigOrExit } from "./load-or-exit.js";
 export {

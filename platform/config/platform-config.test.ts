@@ -36,6 +36,8 @@ describe("defineServiceConfig", () => {
       statusPassword: undefined,
       gitSha: undefined,
       buildTime: undefined,
+      otelEndpoint: undefined,
+      traceSampleRatio: 1,
     });
   });
 

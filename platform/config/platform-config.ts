@@ -1,7 +1,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { type ConfigShape, type ConfigValues, defineConfig, env } from "./define-config.js";
-import { integer, oneOf, port, text, url } from "./env-schemas.js";
+import { integer, oneOf, port, ratio, text, url } from "./env-schemas.js";
 import { upstreamList } from "./upstreams.js";
 
 /** logLevels are pino's levels; `silent` turns logging off (tests). */
@@ -124,6 +124,14 @@ function statusSettings() {
       "Commit of this build (image build arg); else dist/ or git",
     ),
     buildTime: env("BUILD_TIME", text().optional(), "When this build was made, UTC ISO-8601"),
+    otelEndpoint: env(
+      "OTEL_EXPORTER_OTLP_ENDPOINT",
+      url(["http", "https"]).optional(),
+      "OTLP/gRPC collector for traces; tracing is off when unset",
+    ),
+    traceSampleRatio: env("OTEL_TRACES_SAMPLER_ARG", ratio(), "Share of new traces recorded", {
+      default: 1,
+    }),
   };
 }
 

@@ -7,7 +7,9 @@ import { createLogger } from "../log/index.js";
 import { createMetrics, createRpcMetrics } from "../metrics/index.js";
 import { createHealthService } from "../rpc/health-service.js";
 import { createRpcServer, type RpcServer } from "../rpc/rpc-server.js";
+import { loadBuildInfo } from "../status/build-info.js";
 import { createServiceStatus, type StatusMonitor } from "../status/index.js";
+import { startTracing, type Tracing } from "../tracing/index.js";
 import { type AdminServer, createAdminServer } from "./admin-server.js";
 import { resolveTls } from "./resolve-tls.js";
 import type { ServiceDefinition } from "./service-definition.js";
@@ -44,6 +46,14 @@ export async function startService<S extends ConfigShape, T extends Record<strin
   const startedAt = Date.now();
   const config = loadConfig(defineServiceConfig(def.ports, def.config ?? ({} as S)), env);
   const logger = createLogger({ service: def.name, level: config.logLevel });
+  // Before anything that makes spans (database, RPC server, events) is built:
+  // each decides once whether to trace.
+  const tracing = await startTracing({
+    service: def.name,
+    version: loadBuildInfo({ gitSha: config.gitSha, buildTime: config.buildTime }).version,
+    endpoint: config.otelEndpoint,
+    sampleRatio: config.traceSampleRatio,
+  });
   const state = { started: false, draining: false };
   let database: Database<T> | undefined;
   const metrics = createMetrics(def.name);
@@ -105,7 +115,7 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     { rpc_port: rpcPort, admin_port: adminPort, database: database.kind },
     "service started",
   );
-  const parts = { rpc, admin, database, logger, events, cleanups, status: status.monitor };
+  const parts = { rpc, admin, database, logger, events, cleanups, status: status.monitor, tracing };
   const stop = once(() => drain(state, parts, config));
   return { name: def.name, rpcPort, adminPort, logger, status: status.monitor, stop };
 }
@@ -132,6 +142,7 @@ interface Parts {
   events: RunningEvents | undefined;
   cleanups: readonly (() => Promise<void> | void)[];
   status: StatusMonitor;
+  tracing: Tracing;
 }
 
 /**
@@ -156,6 +167,7 @@ async function drain(
   for (const cleanup of parts.cleanups) await cleanup();
   await parts.database.close();
   await parts.admin.close();
+  await parts.tracing.shutdown();
   parts.logger.info("stopped");
 }
 
