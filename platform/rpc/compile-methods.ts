@@ -12,14 +12,12 @@ import type { RpcMetrics } from "../metrics/rpc-metrics.js";
 import { traceServerCall } from "../tracing/trace-server-call.js";
 import { tracerFor } from "../tracing/tracer-for.js";
 import { assertNoUnknownFields } from "./assert-no-unknown-fields.js";
-import { grpcCodeName } from "./grpc-code-name.js";
+import { type CallRecorder, createCallRecorder } from "./call-recorder.js";
 import { peerKey } from "./peer.js";
-import { requestIdKey } from "./request-id.js";
 import type { RequestValidator } from "./request-validator.js";
 import { assertCallerAllowed, type RpcPolicy, rpcPolicyOf } from "./rpc-policy.js";
 import type { ServiceRegistration } from "./service-registration.js";
 import { toConnectError } from "./to-connect-error.js";
-import { traceContextKey } from "./trace-context.js";
 
 // Implementations are checked against the descriptors when registered; here
 // they are handled generically.
@@ -87,13 +85,14 @@ function compileMethod(
   const base = { method, path, policy };
   const traced = <F extends AnyImpl>(fn: F): F =>
     tracer ? traceServerCall(fn, method, tracer) : fn;
+  const record = createCallRecorder(method, deps.logger, deps.metrics);
   switch (method.methodKind) {
     case "unary": {
-      const unary = traced(wrapUnary(method, policy, impl, deps));
+      const unary = traced(wrapUnary(method, policy, impl, deps, record));
       return { ...base, impl: unary, unary };
     }
     case "server_streaming": {
-      const serverStream = traced(wrapServerStream(method, policy, impl, deps));
+      const serverStream = traced(wrapServerStream(method, policy, impl, deps, record));
       return { ...base, impl: serverStream, serverStream };
     }
     default:
@@ -101,17 +100,23 @@ function compileMethod(
   }
 }
 
-function wrapUnary(method: DescMethod, policy: RpcPolicy, impl: AnyImpl, deps: ChainDeps): UnaryFn {
+function wrapUnary(
+  method: DescMethod,
+  policy: RpcPolicy,
+  impl: AnyImpl,
+  deps: ChainDeps,
+  record: CallRecorder,
+): UnaryFn {
   return async (req, ctx) => {
     const started = performance.now();
     try {
       assertCallerAllowed(policy, ctx.values.get(peerKey), method);
       checkRequest(method.input, req, deps.validate);
       const res = toMessage(method.output, await impl(req, ctx));
-      recordCall(deps, method, ctx, started, undefined);
+      record(ctx, started, undefined);
       return res;
     } catch (err) {
-      throw recordCall(deps, method, ctx, started, toConnectError(err));
+      throw record(ctx, started, toConnectError(err));
     }
   };
 }
@@ -121,6 +126,7 @@ function wrapServerStream(
   policy: RpcPolicy,
   impl: AnyImpl,
   deps: ChainDeps,
+  record: CallRecorder,
 ): ServerStreamFn {
   return async function* (req, ctx) {
     const started = performance.now();
@@ -130,9 +136,9 @@ function wrapServerStream(
       for await (const out of impl(req, ctx) as AsyncIterable<unknown>) {
         yield toMessage(method.output, out);
       }
-      recordCall(deps, method, ctx, started, undefined);
+      record(ctx, started, undefined);
     } catch (err) {
-      throw recordCall(deps, method, ctx, started, toConnectError(err));
+      throw record(ctx, started, toConnectError(err));
     }
   };
 }
@@ -180,38 +186,4 @@ function unimplemented(method: DescMethod): AnyImpl {
       Code.Unimplemented,
     );
   };
-}
-
-// One log line and one metrics sample per call, once it ends. Internal errors
-// carry their cause to the log (never to the client, see toConnectError).
-// trace_id and span_id are the server span's when tracing (traceServerCall
-// put them in the call's TraceContext), else the caller's.
-function recordCall(
-  deps: ChainDeps,
-  method: DescMethod,
-  ctx: HandlerContext,
-  started: number,
-  error: ConnectError | undefined,
-): ConnectError | undefined {
-  const logger = deps.logger;
-  const seconds = (performance.now() - started) / 1000;
-  const code = grpcCodeName(error?.code);
-  const rpc = `${method.parent.typeName}/${method.name}`;
-  deps.metrics?.observe(rpc, ctx.protocolName, code, seconds);
-  const trace = ctx.values.get(traceContextKey);
-  const fields = {
-    request_id: ctx.values.get(requestIdKey),
-    trace_id: trace?.traceId,
-    span_id: trace?.spanId,
-    rpc,
-    protocol: ctx.protocolName,
-    peer: ctx.values.get(peerKey)?.service,
-    code,
-    duration_ms: Math.round(seconds * 1e6) / 1000,
-  };
-  if (error === undefined) logger.info(fields, "rpc");
-  else if (error.code === Code.Internal || error.code === Code.Unknown)
-    logger.error({ ...fields, err: error.cause ?? error }, "rpc failed");
-  else logger.info({ ...fields, error: error.rawMessage }, "rpc");
-  return error;
 }

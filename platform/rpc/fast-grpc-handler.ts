@@ -2,6 +2,7 @@ import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from "nod
 import { fromBinary, type Message, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues } from "@connectrpc/connect";
 import type { CompiledMethod } from "./compile-methods.js";
+import { createDeadlineWheel, type Deadline } from "./deadline-wheel.js";
 import { deadlineFrom } from "./grpc-deadline.js";
 import { decodeSingleFrame, encodeFrame } from "./grpc-frame.js";
 import { GRPC_OK_TRAILERS, grpcErrorHeaders, headersToObject } from "./grpc-status-headers.js";
@@ -10,6 +11,17 @@ import { toConnectError } from "./to-connect-error.js";
 
 const { HTTP2_HEADER_STATUS, HTTP2_HEADER_CONTENT_TYPE } = constants;
 const CONTENT_TYPE = "application/grpc+proto";
+
+// One wheel for every call of the process: nearly every call has a deadline
+// (the policy's timeout) and nearly all are cancelled on completion.
+const deadlines = createDeadlineWheel();
+
+// The response headers of a call whose handler set none: shared, as Node
+// copies headers when it sends them.
+const DEFAULT_RESPONSE_HEADERS = Object.freeze({
+  [HTTP2_HEADER_STATUS]: 200,
+  [HTTP2_HEADER_CONTENT_TYPE]: CONTENT_TYPE,
+});
 
 /**
  * serveFastGrpc answers one unary or server-streaming gRPC call directly on
@@ -29,16 +41,15 @@ export function serveFastGrpc(
     compiled.policy.timeoutMs,
   );
   const ctx = createLeanHandlerContext(compiled.method, headers, values, deadlineAt);
-  const call: Call = { stream, ctx, done: false, timer: undefined };
+  const call: Call = { stream, ctx, done: false, deadline: undefined };
   if (deadlineAt !== undefined) {
-    call.timer = setTimeout(
-      () => fail(call, new ConnectError("the deadline was exceeded", Code.DeadlineExceeded)),
-      Math.max(0, deadlineAt - Date.now()),
+    call.deadline = deadlines.schedule(deadlineAt, () =>
+      fail(call, new ConnectError("the deadline was exceeded", Code.DeadlineExceeded)),
     );
   }
   stream.on("close", () => {
     if (!call.done) ctx.abort(new ConnectError("the client cancelled the call", Code.Canceled));
-    clearTimeout(call.timer);
+    call.deadline?.cancel();
   });
   readBody(stream, maxMessageBytes, (err, body) => {
     if (err !== undefined) return fail(call, err);
@@ -50,7 +61,7 @@ interface Call {
   readonly stream: ServerHttp2Stream;
   readonly ctx: LeanHandlerContext;
   done: boolean;
-  timer: NodeJS.Timeout | undefined;
+  deadline: Deadline | undefined;
 }
 
 // Collects the request body; a unary body is usually a single DATA frame.
@@ -96,7 +107,7 @@ async function run(call: Call, compiled: CompiledMethod, body: Buffer, max: numb
 function respondUnary(call: Call, payload: Uint8Array): void {
   if (call.done || call.stream.destroyed) return;
   call.done = true;
-  clearTimeout(call.timer);
+  call.deadline?.cancel();
   const { stream, ctx } = call;
   stream.respond(responseHeaders(ctx), { waitForTrailers: true });
   stream.once("wantTrailers", () => stream.sendTrailers(trailersOf(ctx)));
@@ -118,7 +129,7 @@ async function respondStream(
   }
   if (call.done || stream.destroyed) return;
   call.done = true;
-  clearTimeout(call.timer);
+  call.deadline?.cancel();
   if (!stream.headersSent) stream.respond(responseHeaders(ctx), { waitForTrailers: true });
   stream.once("wantTrailers", () => stream.sendTrailers(trailersOf(ctx)));
   stream.end();
@@ -132,7 +143,7 @@ function fail(call: Call, error: ConnectError): void {
   const { stream, ctx } = call;
   if (call.done || stream.destroyed) return;
   call.done = true;
-  clearTimeout(call.timer);
+  call.deadline?.cancel();
   ctx.abort(error);
   const status = grpcErrorHeaders(error, ctx.responseTrailerIfSet());
   if (!stream.headersSent) {
@@ -144,7 +155,9 @@ function fail(call: Call, error: ConnectError): void {
 }
 
 function responseHeaders(ctx: LeanHandlerContext) {
-  return headersToObject(ctx.responseHeaderIfSet(), {
+  const custom = ctx.responseHeaderIfSet();
+  if (custom === undefined) return DEFAULT_RESPONSE_HEADERS;
+  return headersToObject(custom, {
     [HTTP2_HEADER_STATUS]: 200,
     [HTTP2_HEADER_CONTENT_TYPE]: CONTENT_TYPE,
   });

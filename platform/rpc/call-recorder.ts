@@ -1,0 +1,54 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import { Code, type ConnectError, type HandlerContext } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import type { RpcMetrics } from "../metrics/rpc-metrics.js";
+import { grpcCodeName } from "./grpc-code-name.js";
+import { peerKey } from "./peer.js";
+import { requestIdKey } from "./request-id.js";
+import { traceContextKey } from "./trace-context.js";
+
+/** CallRecorder writes a finished call's log line and metrics sample; returns the error it was given. */
+export type CallRecorder = (
+  ctx: HandlerContext,
+  started: number,
+  error: ConnectError | undefined,
+) => ConnectError | undefined;
+
+/**
+ * createCallRecorder builds, once per method, what the chain does when a call
+ * ends: one log line and one metrics sample. The routine line has a fixed set
+ * of fields, none of them secret, so it goes through a child logger without
+ * pino's redaction, which re-walks wildcard paths on every line (about a fifth
+ * of a fast call's CPU, measured with bench/). Lines carrying an internal
+ * error's cause, which may hold anything, keep redaction. trace_id and span_id
+ * are the server span's when tracing, else the caller's.
+ */
+export function createCallRecorder(
+  method: DescMethod,
+  logger: Logger,
+  metrics: RpcMetrics | undefined,
+): CallRecorder {
+  const rpc = `${method.parent.typeName}/${method.name}`;
+  const routine = logger.child({}, { redact: [] });
+  return (ctx, started, error) => {
+    const seconds = (performance.now() - started) / 1000;
+    const code = grpcCodeName(error?.code);
+    metrics?.observe(rpc, ctx.protocolName, code, seconds);
+    const trace = ctx.values.get(traceContextKey);
+    const fields = {
+      request_id: ctx.values.get(requestIdKey),
+      trace_id: trace?.traceId,
+      span_id: trace?.spanId,
+      rpc,
+      protocol: ctx.protocolName,
+      peer: ctx.values.get(peerKey)?.service,
+      code,
+      duration_ms: Math.round(seconds * 1e6) / 1000,
+    };
+    if (error === undefined) routine.info(fields, "rpc");
+    else if (error.code === Code.Internal || error.code === Code.Unknown)
+      logger.error({ ...fields, err: error.cause ?? error }, "rpc failed");
+    else routine.info({ ...fields, error: error.rawMessage }, "rpc");
+    return error;
+  };
+}
