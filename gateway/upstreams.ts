@@ -1,12 +1,7 @@
-import {
-  createCircuitBreaker,
-  createFastGrpcTransport,
-  createRetryBudget,
-  type FastGrpcTransport,
-} from "../platform/client/index.js";
+import { createUpstreamTransport, type UpstreamTransport } from "../platform/client/index.js";
 import { upstreamUrl } from "../platform/config/index.js";
 import type { GatewayCall, RouteSpec } from "./runtime/index.js";
-import { createUpstreamCall, type Upstream } from "./upstream-call.js";
+import { createUpstreamCall } from "./upstream-call.js";
 
 /** UpstreamOptions are what every upstream connection shares. */
 export interface UpstreamOptions {
@@ -61,28 +56,23 @@ export function createUpstreams(
   routes: readonly RouteSpec[],
   options: UpstreamOptions,
 ): Upstreams {
-  const transports: FastGrpcTransport[] = [];
-  const upstreams = new Map<string, Upstream>();
+  const transports = new Map<string, UpstreamTransport>();
   for (const [name, baseUrl] of Object.entries(urls)) {
-    const transport = createFastGrpcTransport({
+    const transport = createUpstreamTransport({
+      upstream: name,
       baseUrl,
       tls: options.tls,
       maxMessageBytes: options.maxMessageBytes,
       keepaliveMs: KEEPALIVE_MS,
       userAgent: `protoplane-gateway node/${process.versions.node}`,
     });
-    transports.push(transport);
-    upstreams.set(name, {
-      unary: transport.unary,
-      breaker: createCircuitBreaker(),
-      budget: createRetryBudget(),
-    });
+    transports.set(name, transport);
   }
   return {
     urls,
-    call: createUpstreamCall(routes, upstreams),
+    call: createUpstreamCall(routes, transports),
     close: async () => {
-      await Promise.all(transports.map((t) => t.close()));
+      await Promise.all([...transports.values()].map((t) => t.close()));
     },
   };
 }

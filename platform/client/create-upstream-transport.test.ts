@@ -6,7 +6,7 @@ import { interopService } from "../../test/interop/interop-service.js";
 import { type StartedRpcServer, startRpcServer } from "../../test/support/start-rpc-server.js";
 import { createTestPki, type TestPki } from "../../test/support/test-pki.js";
 import { createUpstreamTransport } from "./create-upstream-transport.js";
-import { CIRCUIT_OPEN } from "./resilience-interceptors.js";
+import { CIRCUIT_OPEN } from "./resilient-unary.js";
 
 let pki: TestPki;
 let server: StartedRpcServer;

@@ -10,20 +10,16 @@ import {
   type FastGrpcTransport,
   type FastGrpcTransportOptions,
 } from "./fast-grpc-transport.js";
-import {
-  createCircuitBreakerInterceptor,
-  createRetryInterceptor,
-  type RetryOptions,
-} from "./resilience-interceptors.js";
+import { DEFAULT_RETRY, type RetrySettings, resilientUnary } from "./resilient-unary.js";
 import { createRetryBudget } from "./retry-budget.js";
 import { createTracingInterceptor } from "./tracing-interceptor.js";
 
 /** Options for {@link createUpstreamTransport}. */
 export interface UpstreamTransportOptions extends FastGrpcTransportOptions {
-  /** The upstream service's name, for error messages. */
+  /** The upstream service's name, for logs and status. */
   readonly upstream: string;
   readonly breaker?: CircuitBreakerOptions;
-  readonly retry?: Omit<RetryOptions, "budget">;
+  readonly retry?: Partial<RetrySettings>;
 }
 
 /** UpstreamTransport is a resilient transport to one upstream service. */
@@ -32,24 +28,23 @@ export interface UpstreamTransport extends FastGrpcTransport {
 }
 
 /**
- * createUpstreamTransport is how a service calls another: the fast mTLS
- * transport, with retries of idempotent RPCs (backoff, full jitter, retry
- * budget) around a circuit breaker, all per upstream. Retries sit outside the
- * breaker so every attempt counts towards it. When the process traces, each
- * attempt the breaker lets through is a CLIENT span carrying `traceparent`.
+ * createUpstreamTransport is how a service (or the gateway) calls another:
+ * the fast mTLS transport, its unary path wrapped in {@link resilientUnary}
+ * (circuit breaker, retries of idempotent RPCs with a budget), per upstream.
+ * When the process traces, each attempt is a CLIENT span carrying `traceparent`.
  */
 export function createUpstreamTransport(options: UpstreamTransportOptions): UpstreamTransport {
   const breaker = createCircuitBreaker(options.breaker);
   const tracer = tracerFor(PLATFORM_TRACER);
   const tracing: Interceptor[] = tracer ? [createTracingInterceptor(tracer, options.baseUrl)] : [];
-  const transport = createFastGrpcTransport({
-    ...options,
-    interceptors: [
-      createRetryInterceptor({ ...options.retry, budget: createRetryBudget() }),
-      createCircuitBreakerInterceptor(breaker, options.upstream),
-      ...tracing,
-      ...(options.interceptors ?? []),
-    ],
+  const interceptors = [...tracing, ...(options.interceptors ?? [])];
+  const transport = createFastGrpcTransport({ ...options, interceptors });
+  const unary = resilientUnary(transport.unary.bind(transport), {
+    upstream: options.upstream,
+    breaker,
+    budget: createRetryBudget(),
+    retry: { ...DEFAULT_RETRY, ...options.retry },
+    defaultTimeoutMs: options.defaultTimeoutMs ?? 10_000,
   });
-  return Object.assign(transport, { breaker });
+  return Object.assign(transport, { breaker, unary });
 }

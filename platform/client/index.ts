@@ -18,8 +18,10 @@ export {
 } from "./http2-session-pool.js";
 export {
   CIRCUIT_OPEN,
-  createCircuitBreakerInterceptor,
-  createRetryInterceptor,
-} from "./resilience-interceptors.js";
+  DEFAULT_RETRY,
+  type Resilience,
+  type RetrySettings,
+  resilientUnary,
+} from "./resilient-unary.js";
 export { createRetryBudget, type RetryBudget } from "./retry-budget.js";
 export { createTracingInterceptor } from "./tracing-interceptor.js";

@@ -1,14 +1,16 @@
+import type { DescMethodUnary } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { routes } from "../gen/gateway/routes.js";
-import { GetUserResponseSchema } from "../gen/identity/v1/user_service_pb.js";
-import { createCircuitBreaker, createRetryBudget } from "../platform/client/index.js";
-import type { GatewayCallContext, RouteSpec } from "./runtime/index.js";
-import { createUpstreamCall, type RetrySettings, type Upstream } from "./upstream-call.js";
+import { routes } from "../../gen/gateway/routes.js";
+import { GetUserResponseSchema } from "../../gen/identity/v1/user_service_pb.js";
+import { createCircuitBreaker } from "./circuit-breaker.js";
+import { type RetrySettings, resilientUnary } from "./resilient-unary.js";
+import { createRetryBudget } from "./retry-budget.js";
 
 const identityRoutes = routes.filter((r) => r.upstream === "identity");
-const route = (rpc: string): RouteSpec => identityRoutes.find((r) => r.method.name === rpc)!;
+const route = (rpc: string) =>
+  identityRoutes.find((r) => r.method.name === rpc)!.method as DescMethodUnary;
 // GetUser is `idempotent: true` in its proto policy; CreateUser is not.
 const getUser = route("GetUser");
 const createUser = route("CreateUser");
@@ -33,23 +35,29 @@ function fakeUpstream(failures: Code[]) {
     if (code !== undefined) throw new ConnectError("failed", code);
     return { message: create(GetUserResponseSchema, {}) };
   }) as unknown as Transport["unary"];
-  const upstream: Upstream = {
-    unary,
+  const upstream = {
+    upstream: "identity",
     breaker: createCircuitBreaker({ failureThreshold: 3, openMs: 60_000 }),
     budget: createRetryBudget(),
+    retry: FAST_RETRY,
+    defaultTimeoutMs: 10_000,
   };
-  const call = createUpstreamCall(identityRoutes, new Map([["identity", upstream]]), FAST_RETRY);
+  const resilient = resilientUnary(unary, upstream);
+  const call = (method: DescMethodUnary, message: unknown, ctx: ReturnType<typeof context>) =>
+    resilient(method, ctx.signal, ctx.timeoutMs, ctx.headers, message as never);
   return { call, attempts, upstream };
 }
 
-function context(timeoutMs = 1000): GatewayCallContext {
+function context(timeoutMs = 1000) {
   const headers = new Headers({ "x-request-id": "req-1" });
   return { headers, signal: new AbortController().signal, timeoutMs };
 }
 
 const request = create(GetUserResponseSchema, {});
 
-describe("createUpstreamCall", () => {
+// The loop's decisions, driven by a scripted unary path (the network is
+// covered by create-upstream-transport.test.ts against real servers).
+describe("resilientUnary", () => {
   it("passes the deadline and the request headers to the RPC", async () => {
     const { call, attempts } = fakeUpstream([]);
     await call(getUser, request, context(800));
