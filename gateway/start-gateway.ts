@@ -1,7 +1,14 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DestinationStream } from "pino";
 import { routes as generatedRoutes } from "../gen/gateway/routes.js";
 import { loadConfig } from "../platform/config/index.js";
 import { createLogger, type Logger } from "../platform/log/index.js";
+import {
+  createHttpMetrics,
+  createMetrics,
+  type HttpMetrics,
+  type RouteRecorder,
+} from "../platform/metrics/index.js";
 import { type AdminServer, createAdminServer } from "../platform/service/admin-server.js";
 import { resolveTls } from "../platform/service/resolve-tls.js";
 import { loadBuildInfo } from "../platform/status/build-info.js";
@@ -38,9 +45,10 @@ interface State {
 /**
  * startGateway boots the REST/JSON gateway: config (throws ConfigError
  * listing every problem), logger, the admin port (probes answer while it
- * starts), the gateway's mTLS identity, one client transport per upstream,
- * then the public port serving the generated routes, `/openapi.json` and
- * `/docs`. Everything is built here, once (STYLE.md 15).
+ * starts, and `/metrics`), the gateway's mTLS identity, one client
+ * transport per upstream, then the public port serving the generated
+ * routes, `/openapi.json` and `/docs`. Everything is built here, once
+ * (STYLE.md 15).
  */
 export async function startGateway(
   env: NodeJS.ProcessEnv = process.env,
@@ -64,10 +72,11 @@ export async function startGateway(
   if (unused.length > 0)
     logger.warn({ upstreams: unused }, "UPSTREAMS names services no route calls");
   const state: State = { started: false, draining: false };
-  const admin = createAdminServer({
-    started: () => state.started,
-    ready: async () => ready(state),
-  });
+  const metrics = createMetrics("gateway");
+  const admin = createAdminServer(
+    { started: () => state.started, ready: async () => ready(state) },
+    { metrics },
+  );
   const adminPort = await admin.listen(config.adminPort, config.host);
   try {
     const tls = await resolveTls("gateway", config);
@@ -75,7 +84,10 @@ export async function startGateway(
       tls,
       maxMessageBytes: config.maxMessageBytes,
     });
-    const server = createPublicServer(await createListener(routes, upstreams, config, logger));
+    const http = createHttpMetrics(metrics.registry);
+    const server = createPublicServer(
+      await createListener(routes, upstreams, config, logger, http),
+    );
     const port = await server.listen(config.port, config.host);
     state.started = true;
     logger.info({ port, admin_port: adminPort, upstreams: urls }, "gateway started");
@@ -102,6 +114,7 @@ async function createListener(
   upstreams: Upstreams,
   config: GatewayConfig,
   logger: Logger,
+  metrics: HttpMetrics,
 ): Promise<RequestListener> {
   const api = createGatewayHandler({
     routes,
@@ -109,27 +122,55 @@ async function createListener(
     maxBodyBytes: config.maxBodyBytes,
     requestTimeoutMs: config.requestTimeoutMs,
     logger,
+    metrics,
   });
   const openapi = await createOpenApiResponder();
-  return dispatch(api, openapi, createDocsHandler({ openapiUrl: OPENAPI_PATH }));
+  const docs = createDocsHandler({ openapiUrl: OPENAPI_PATH });
+  return dispatch(api, openapi, docs, {
+    openapi: metrics.route(OPENAPI_PATH),
+    docs: metrics.route(DOCS_PATH),
+  });
 }
 
 /**
  * dispatch sends `/openapi.json` to the document responder, `/docs` and its
  * assets to the API reference page, and everything else to the route
  * table, whose 404 envelope covers unknown paths. API requests pay two
- * string compares for it.
+ * string compares for it. The route table's handler records its own
+ * metrics; the document's and the page's requests are recorded here,
+ * under `/openapi.json` and `/docs` (assets included).
  */
 function dispatch(
   api: RequestListener,
   openapi: StaticResponder,
   docs: DocsHandler,
+  recorders: { readonly openapi: RouteRecorder; readonly docs: RouteRecorder },
 ): RequestListener {
   return (req, res) => {
     const url = req.url ?? "/";
-    if (url.startsWith(OPENAPI_PATH) && isExactPath(url, OPENAPI_PATH.length)) openapi(req, res);
-    else if (!url.startsWith(DOCS_PATH) || !docs(req, res, pathOf(url))) api(req, res);
+    if (url.startsWith(OPENAPI_PATH) && isExactPath(url, OPENAPI_PATH.length)) {
+      const started = performance.now();
+      openapi(req, res);
+      observe(recorders.openapi, req, res, started);
+    } else if (!url.startsWith(DOCS_PATH)) {
+      api(req, res);
+    } else {
+      const started = performance.now();
+      if (docs(req, res, pathOf(url))) observe(recorders.docs, req, res, started);
+      else api(req, res);
+    }
   };
+}
+
+// The document and the page answer synchronously: done when they return.
+function observe(
+  recorder: RouteRecorder,
+  req: IncomingMessage,
+  res: ServerResponse,
+  started: number,
+): void {
+  const status = res.writableEnded ? res.statusCode : 499;
+  recorder.observe(req.method ?? "GET", status, (performance.now() - started) / 1000);
 }
 
 function pathOf(url: string): string {

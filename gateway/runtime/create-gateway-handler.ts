@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Message } from "@bufbuild/protobuf";
 import type { Span, Tracer } from "@opentelemetry/api";
+import {
+  type HttpMetrics,
+  type RouteRecorder,
+  UNMATCHED_ROUTE,
+} from "../../platform/metrics/http-metrics.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../../platform/rpc/request-id.js";
 import { attr } from "../../platform/tracing/semconv.js";
 import { nameHttpRoute, traceHttpRequest } from "../../platform/tracing/trace-http-request.js";
@@ -63,6 +68,11 @@ export interface GatewayHandlerOptions {
   readonly requestTimeoutMs?: number;
   /** Where server faults (5xx) are logged, with their cause. */
   readonly logger?: GatewayLogger;
+  /**
+   * RED metrics: every request is counted and timed under its route's path
+   * template, or `unmatched` (see createHttpMetrics).
+   */
+  readonly metrics?: HttpMetrics;
 }
 
 /** A Node `request` listener, for `http.createServer` or `http2.createSecureServer` (compat API). */
@@ -76,7 +86,13 @@ interface Gateway {
   readonly logger: GatewayLogger | undefined;
   /** Set when the process traces: each request is then a SERVER span. */
   readonly tracer: Tracer | undefined;
+  /** Each route's recorder, built at startup; `unmatched` for 404 and 405. */
+  readonly recorders: ReadonlyMap<RouteSpec, RouteRecorder>;
+  readonly unmatched: RouteRecorder;
 }
+
+// Without metrics, requests are recorded nowhere.
+const NO_RECORDER: RouteRecorder = { observe() {} };
 
 /**
  * createGatewayHandler builds the REST/JSON gateway's request listener.
@@ -86,9 +102,10 @@ interface Gateway {
  * calls and writes (STYLE.md 15).
  *
  * Every response carries `X-Request-ID` (the client's when well-formed,
- * else a new one). Errors use the one envelope and status mapping
- * (error-envelope.ts). Upstream response metadata is not forwarded: service
- * headers are internal, and public headers are the gateway's to decide.
+ * else a new one), and is counted and timed once, when it ends (`metrics`).
+ * Errors use the one envelope and status mapping (error-envelope.ts).
+ * Upstream response metadata is not forwarded: service headers are
+ * internal, and public headers are the gateway's to decide.
  */
 export function createGatewayHandler(options: GatewayHandlerOptions): GatewayRequestListener {
   for (const route of options.routes) {
@@ -102,6 +119,13 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayReq
     timeoutMs: options.requestTimeoutMs ?? 10_000,
     logger: options.logger,
     tracer: tracerFor("gateway"),
+    recorders: new Map(
+      options.routes.map((route) => [
+        route,
+        options.metrics?.route(route.pathTemplate) ?? NO_RECORDER,
+      ]),
+    ),
+    unmatched: options.metrics?.route(UNMATCHED_ROUTE) ?? NO_RECORDER,
   };
   const { tracer } = gateway;
   if (tracer === undefined) {
@@ -122,16 +146,19 @@ async function serve(
   res: ServerResponse,
   span: Span | undefined,
 ): Promise<void> {
+  const started = performance.now();
   const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
   res.setHeader("x-request-id", requestId);
   span?.setAttribute(attr.requestId, requestId);
   const method = req.method ?? "GET";
   const head = method === "HEAD";
+  let recorder = gateway.unmatched;
   try {
     const url = req.url ?? "/";
     const queryStart = url.indexOf("?");
     const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
     const { route, params } = resolveRoute(gateway.matcher, method, rawPath, res);
+    recorder = gateway.recorders.get(route) ?? recorder;
     if (span) nameHttpRoute(span, method, route.pathTemplate);
     const body = await readJsonBody(req, gateway.maxBodyBytes);
     const query = new URLSearchParams(queryStart < 0 ? "" : url.slice(queryStart + 1));
@@ -146,6 +173,10 @@ async function serve(
     writeJson(res, 200, responseJson(route, result.message), head);
   } catch (err) {
     sendError(gateway, res, err, requestId, head);
+  } finally {
+    // 499 (nginx's "client closed request"): the client left before the answer.
+    const status = res.writableEnded ? res.statusCode : 499;
+    recorder.observe(method, status, (performance.now() - started) / 1000);
   }
 }
 

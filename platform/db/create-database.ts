@@ -2,8 +2,11 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type { ExtractTablesWithRelations } from "drizzle-orm/relations";
+import type { Registry } from "prom-client";
+import { createDbMetrics } from "../metrics/db-metrics.js";
 import { tracerFor } from "../tracing/tracer-for.js";
 import { createPgliteDatabase } from "./pglite-database.js";
+import { trackPoolUsage } from "./pool-usage.js";
 import { createPostgresDatabase } from "./postgres-database.js";
 import { traceQueries } from "./trace-queries.js";
 
@@ -52,6 +55,8 @@ export interface DatabaseOptions<TSchema extends Record<string, unknown>> {
   readonly applicationName?: string | undefined;
   /** Receives server notices at debug level; they are dropped without one. */
   readonly logger?: DatabaseLogger | undefined;
+  /** Where the pool and query metrics go (see trackPoolUsage); none without one. */
+  readonly metrics?: Registry | undefined;
 }
 
 /** Database is an open connection (pool) to a service's database. */
@@ -76,7 +81,8 @@ export interface Database<TSchema extends Record<string, unknown> = Record<strin
  * when `url` is set, else embedded PGlite persisted under `dataDir` (or in
  * memory for `":memory:"`). Both speak real Postgres SQL, so services and
  * migrations do not care which one they got. When the process traces, every
- * statement on `db` is a span (see traceQueries).
+ * statement on `db` is a span (see traceQueries); with `metrics`, the pool's
+ * use and every statement are measured (see trackPoolUsage).
  */
 export async function createDatabase<TSchema extends Record<string, unknown>>(
   options: DatabaseOptions<TSchema>,
@@ -89,6 +95,10 @@ export async function createDatabase<TSchema extends Record<string, unknown>>(
     // PGlite has one database, "postgres".
     const namespace = options.url ? databaseNameOf(options.url) : "postgres";
     traceQueries(database.db, { tracer, namespace });
+  }
+  if (options.metrics !== undefined) {
+    const metrics = createDbMetrics(options.metrics);
+    metrics.watchPool(trackPoolUsage(database, metrics));
   }
   return database;
 }

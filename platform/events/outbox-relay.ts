@@ -3,6 +3,7 @@ import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import type { AppDatabase, AppTransaction } from "../db/index.js";
 import type { Logger } from "../log/index.js";
+import type { EventMetrics, OutboxBacklog } from "../metrics/event-metrics.js";
 import { tracerFor } from "../tracing/tracer-for.js";
 import type { EventBroker } from "./broker.js";
 import { reasonOf } from "./dead-letter-headers.js";
@@ -23,6 +24,8 @@ export interface OutboxRelayOptions {
   readonly maxBackoffMs?: number | undefined;
   /** Published rows older than this are deleted; default 7 days. */
   readonly retainPublishedMs?: number | undefined;
+  /** Counts every publish (`events_published_total`) when given. */
+  readonly metrics?: Pick<EventMetrics, "published"> | undefined;
 }
 
 /** OutboxRelay is a running relay. */
@@ -31,6 +34,8 @@ export interface OutboxRelay {
   notify(): void;
   /** Age in ms of the oldest unpublished row, 0 when none: the relay's lag. */
   lag(): Promise<number>;
+  /** The unpublished rows: how many, and the lag; one query on the partial index. */
+  backlog(): Promise<OutboxBacklog>;
   /** Finishes the batch in progress, then stops; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -99,6 +104,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   return {
     notify: sleeper.wake,
     lag: () => lagMs(options.db, options.table),
+    backlog: () => backlogOf(options.db, options.table),
     async stop() {
       stopped = true;
       sleeper.wake();
@@ -133,10 +139,12 @@ async function relayBatch(
       try {
         await publish(row);
       } catch (err) {
+        options.metrics?.published(row.subject, false);
         await recordFailure(tx, table, row.eventId, err);
         options.logger.warn({ err, eventId: row.eventId, subject: row.subject }, "publish failed");
         break;
       }
+      options.metrics?.published(row.subject, true);
       sent.push(row.eventId);
     }
     if (sent.length > 0) {
@@ -189,6 +197,20 @@ async function lagMs(db: AppDatabase, table: OutboxTable): Promise<number> {
     .from(table)
     .where(isNull(table.publishedAt));
   return row?.ms == null ? 0 : Math.max(0, Number(row.ms));
+}
+
+async function backlogOf(db: AppDatabase, table: OutboxTable): Promise<OutboxBacklog> {
+  const [row] = await db
+    .select({
+      pending: sql<string | number>`count(*)`,
+      ms: sql<string | null>`extract(epoch from now() - min(${table.createdAt})) * 1000`,
+    })
+    .from(table)
+    .where(isNull(table.publishedAt));
+  return {
+    pending: Number(row?.pending ?? 0),
+    lagMs: row?.ms == null ? 0 : Math.max(0, Number(row.ms)),
+  };
 }
 
 // One pending wake-up is remembered: a notify() that arrives while a batch

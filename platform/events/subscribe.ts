@@ -2,8 +2,9 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import type { EventEnvelope } from "../../gen/platform/v1/event_pb.js";
 import type { AppDatabase, AppTransaction } from "../db/index.js";
+import type { ConsumeCounters, EventMetrics } from "../metrics/event-metrics.js";
 import { tracerFor } from "../tracing/tracer-for.js";
-import type { ConsumerHandle, DeliveryHandler, EventBroker } from "./broker.js";
+import type { ConsumerHandle, Delivery, DeliveryHandler, EventBroker } from "./broker.js";
 import { decodeEvent } from "./event-envelope.js";
 import { eventTypeOf } from "./event-type.js";
 import { handleOnce, type ProcessedEventsTable } from "./processed-events.js";
@@ -43,10 +44,16 @@ export interface SubscribeOptions<
  * error, and ends in the dead-letter stream. When the process traces, each
  * delivery is a CONSUMER span (see traceDelivery), named after the service
  * whose Postgres schema holds `processed`.
+ *
+ * With `metrics`, every delivery the handler sees is counted in
+ * `events_consumed_total{consumer,result}`: `ok`, `duplicate` (handled
+ * before), `error` (to be redelivered) or `dead_lettered` (its last
+ * attempt failed: processDelivery dead-letters it).
  */
 export function subscribe<Desc extends DescMessage, TSchema extends Record<string, unknown>>(
   broker: EventBroker,
   options: SubscribeOptions<Desc, TSchema>,
+  metrics?: Pick<EventMetrics, "consumer">,
 ): ConsumerHandle {
   const { consumer, schema, db, processed, handler } = options;
   const { subject } = eventTypeOf(schema);
@@ -55,15 +62,41 @@ export function subscribe<Desc extends DescMessage, TSchema extends Record<strin
       `consumer ${consumer.durable} (${consumer.filterSubject}) never sees ${subject}`,
     );
   }
-  const handle: DeliveryHandler = async (delivery) => {
+  // Resolves to whether the handler ran (false: a duplicate).
+  const handleEvent = async (delivery: Delivery): Promise<boolean> => {
     const { envelope, event } = decodeEvent(schema, delivery.data);
-    await handleOnce(db, processed, consumer.durable, envelope.eventId, (tx) =>
+    return handleOnce(db, processed, consumer.durable, envelope.eventId, (tx) =>
       handler(event, envelope, tx),
     );
   };
+  const handle: DeliveryHandler = metrics
+    ? counted(consumer, metrics.consumer(consumer.durable), handleEvent)
+    : async (delivery) => {
+        await handleEvent(delivery);
+      };
   const tracer = tracerFor(getTableConfig(processed).schema ?? "protoplane");
   return broker.consume(
     consumer,
     tracer ? traceDelivery(tracer, broker, consumer, handle) : handle,
   );
+}
+
+// A failure on the consumer's last attempt is dead-lettered by
+// processDelivery (the delivery policy), so it is counted as such.
+function counted(
+  consumer: ConsumerSpec,
+  counters: ConsumeCounters,
+  handleEvent: (delivery: Delivery) => Promise<boolean>,
+): DeliveryHandler {
+  return async (delivery) => {
+    let ran: boolean;
+    try {
+      ran = await handleEvent(delivery);
+    } catch (err) {
+      const last = delivery.deliveryCount >= consumer.maxDeliver;
+      (last ? counters.dead_lettered : counters.error).inc();
+      throw err;
+    }
+    (ran ? counters.ok : counters.duplicate).inc();
+  };
 }

@@ -1,14 +1,11 @@
 import { Counter, Histogram, type Registry } from "prom-client";
+import { LATENCY_BUCKETS } from "./buckets.js";
 
 /** RpcMetrics records the RED signals of served RPCs. */
 export interface RpcMetrics {
   /** Counts one finished call and records its duration. `code` is the gRPC code name, e.g. "OK". */
   observe(rpc: string, protocol: string, code: string, seconds: number): void;
 }
-
-// Buckets from 0.5 ms to 10 s: a cached read is sub-millisecond, a slow
-// upstream or database write takes seconds.
-const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
  * createRpcMetrics registers `rpc_server_requests_total{rpc,protocol,code}`
@@ -27,7 +24,7 @@ export function createRpcMetrics(registry: Registry): RpcMetrics {
     name: "rpc_server_duration_seconds",
     help: "Time to serve an RPC, from decoded request to response",
     labelNames: ["rpc"] as const,
-    buckets: BUCKETS,
+    buckets: [...LATENCY_BUCKETS],
     registers: [registry],
   });
   const counters = new Map<string, { inc(): void }>();

@@ -1,5 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import type { AppDatabase } from "../db/index.js";
 import type { ConsumerHandle, EventBroker } from "../events/broker.js";
 import { createEventBroker } from "../events/create-event-broker.js";
@@ -7,6 +8,7 @@ import type { OutboxTable } from "../events/outbox.js";
 import { type OutboxRelay, startOutboxRelay } from "../events/outbox-relay.js";
 import { type SubscribeOptions, subscribe } from "../events/subscribe.js";
 import { defineTopology, type StreamSpec } from "../events/topology.js";
+import { createEventMetrics } from "../metrics/event-metrics.js";
 
 /** ServiceEvents declares what a service publishes and consumes. */
 export interface ServiceEvents<T extends Record<string, unknown>> {
@@ -40,12 +42,16 @@ export interface EventsOptions {
   readonly logger: Logger;
   /** A broker shared by several services in one process (dev); else one is opened. */
   readonly broker?: EventBroker | undefined;
+  /** The service's registry: publishes, deliveries and the outbox backlog are measured in it. */
+  readonly metrics?: Registry | undefined;
 }
 
 /**
  * startEvents opens the broker (JetStream when NATS_URL is set, else the
  * in-process one), creates the declared streams and consumers, starts the
- * outbox relay and the subscriptions.
+ * outbox relay and the subscriptions. With `metrics`, they are counted
+ * (`events_published_total`, `events_consumed_total`) and the outbox
+ * backlog is read at each scrape (`outbox_lag_seconds`, `outbox_pending`).
  */
 export async function startEvents<T extends Record<string, unknown>>(
   name: string,
@@ -61,16 +67,19 @@ export async function startEvents<T extends Record<string, unknown>>(
   await broker.ensureTopology(
     defineTopology({ streams: events.streams, consumers: subscriptions.map((s) => s.consumer) }),
   );
+  const metrics = options.metrics && createEventMetrics(options.metrics);
   const relay: OutboxRelay | undefined = events.outbox
     ? startOutboxRelay({
         db: db as AppDatabase,
         table: events.outbox,
         broker,
         logger: options.logger,
+        metrics,
       })
     : undefined;
+  if (relay && metrics) metrics.watchOutbox(relay.backlog);
   const consumers: ConsumerHandle[] = subscriptions.map((s) =>
-    subscribe<DescMessage, T>(broker, s),
+    subscribe<DescMessage, T>(broker, s, metrics),
   );
   return {
     broker,

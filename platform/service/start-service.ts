@@ -72,6 +72,7 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     statementTimeoutMs: config.dbStatementTimeoutMs,
     applicationName: def.name,
     logger,
+    metrics: metrics.registry,
   });
   await runMigrations(database as Database, def.database.migrationsFolder, { service: def.name });
   const events = def.events
@@ -79,6 +80,7 @@ export async function startService<S extends ConfigShape, T extends Record<strin
         natsUrl: config.natsUrl,
         logger,
         broker: options.broker,
+        metrics: metrics.registry,
       })
     : undefined;
   status.watch({

@@ -22,11 +22,22 @@ export function parsePrometheusText(text: string): Sample[] {
     const labels: Record<string, string> = {};
     for (const [, k, v] of (m[2] ?? "").matchAll(LABEL))
       labels[k!] = v!.replace(/\\(.)/g, (_, c) => (c === "n" ? "\n" : c));
-    const value = m[3] === "+Inf" ? Number.POSITIVE_INFINITY : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== "NaN") throw new Error(`bad value in: ${line}`);
+    const value = parseValue(m[3]!);
+    if (value === undefined) throw new Error(`bad value in: ${line}`);
     samples.push({ name: m[1]!, labels, value });
   }
   return samples;
+}
+
+// Prometheus reads values with Go's ParseFloat: "NaN" and "Inf" in any
+// case (prom-client writes "Nan"), signed or not.
+function parseValue(text: string): number | undefined {
+  const lower = text.toLowerCase();
+  if (lower === "nan") return Number.NaN;
+  if (lower === "+inf" || lower === "inf") return Number.POSITIVE_INFINITY;
+  if (lower === "-inf") return Number.NEGATIVE_INFINITY;
+  const value = Number(text);
+  return Number.isNaN(value) ? undefined : value;
 }
 
 /** sampleValue finds the one sample with this name whose labels include `labels`. */

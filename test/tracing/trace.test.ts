@@ -95,8 +95,12 @@ describe("distributed tracing", () => {
       request_id: "trace-req-1",
     });
 
+    // The gateway calls through the same upstream transport as services: one
+    // CLIENT span per attempt, between its HTTP span and the service's span.
+    const createOrderCall = tree.only("SPAN_KIND_CLIENT", "orders.v1.OrderService/CreateOrder");
+    expect(createOrderCall.parentSpanId).toBe(http.spanId);
     const createOrder = tree.only("SPAN_KIND_SERVER", "orders.v1.OrderService/CreateOrder");
-    expect(createOrder.parentSpanId).toBe(http.spanId);
+    expect(createOrder.parentSpanId).toBe(createOrderCall.spanId);
     expect(createOrder.attributes).toMatchObject({
       "service.name": "orders",
       "rpc.system": "grpc",
