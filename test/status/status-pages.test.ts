@@ -6,6 +6,9 @@ import { ok, type StatusCheck, error as statusError } from "../../platform/statu
 import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";
 import { getStatus, runsOf } from "./status-http.js";
 
+// startTestIdentity runs on real Postgres when TEST_DATABASE_URL is set (CI).
+const databaseKind = process.env.TEST_DATABASE_URL ? "postgres" : "pglite";
+
 const packageVersion = JSON.parse(readFileSync(join(projectRoot, "package.json"), "utf8")).version;
 
 let identity: TestIdentity;
@@ -52,7 +55,7 @@ describe("/status on identity, from 127.0.0.1", () => {
       "checked_at",
     ]);
     expect(res.fields.get("status")).toBe("OK");
-    expect(res.fields.get("database_kind")).toBe("pglite");
+    expect(res.fields.get("database_kind")).toBe(databaseKind);
     expect(Number(res.fields.get("database_latency_ms"))).toBeGreaterThanOrEqual(0);
     expect(res.fields.get("events_broker")).toBe("memory");
     expect(res.fields.get("upstreams_count")).toBe("0");
@@ -92,7 +95,7 @@ describe("/status on identity, from 127.0.0.1", () => {
       expect(body.subsystems.database).toMatchObject({
         status: "OK",
         message: "",
-        metrics: { kind: "pglite", latency_ms: expect.any(Number) },
+        metrics: { kind: databaseKind, latency_ms: expect.any(Number) },
       });
       expect(body.git_sha).toMatch(/^[0-9a-f]{40}$/);
     }
