@@ -14,6 +14,12 @@ export interface PublicServer {
    * in-flight requests finish until `deadlineMs`, then cuts the rest.
    */
   drain(deadlineMs: number): Promise<void>;
+  /**
+   * beginDrain marks the server as draining without closing anything: from
+   * now on every response says `Connection: close`, so clients on kept-alive
+   * connections leave by themselves during the shutdown delay.
+   */
+  beginDrain(): void;
 }
 
 // Socket timeouts for a public edge. headersTimeout bounds a slow-headers
@@ -57,6 +63,9 @@ export function createPublicServer(listener: RequestListener): PublicServer {
         });
       }),
     inFlight: () => inFlight,
+    beginDrain() {
+      draining = true;
+    },
     async drain(deadlineMs) {
       draining = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -204,6 +204,9 @@ async function drain(
   config: { shutdownDelayMs: number; shutdownTimeoutMs: number },
 ): Promise<void> {
   state.draining = true;
+  // Before the delay: clients on kept-alive connections are told to leave
+  // while the server still answers, instead of being reset at close.
+  parts.server.beginDrain();
   parts.logger.info({ in_flight: parts.server.inFlight() }, "draining");
   if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
   await parts.server.drain(config.shutdownTimeoutMs);

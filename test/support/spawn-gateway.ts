@@ -1,0 +1,45 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+
+/** SpawnedGateway is gateway/main.ts running as its own process, as in production. */
+export interface SpawnedGateway {
+  readonly child: ChildProcess;
+  /** The public REST/JSON port. */
+  readonly port: number;
+  readonly adminPort: number;
+  /** Every stdout line so far (JSON logs). */
+  readonly lines: string[];
+  /** Resolves with the exit code once the process exits. */
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * spawnGateway runs `gateway/main.ts` on free ports and resolves once it
+ * logs "gateway started"; it rejects with stderr if the process exits first.
+ */
+export function spawnGateway(env: Record<string, string>): Promise<SpawnedGateway> {
+  const child = spawn(process.execPath, ["--import", "tsx", "gateway/main.ts"], {
+    env: { ...process.env, PORT: "0", ADMIN_PORT: "0", LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  let stderr = "";
+  child.stderr!.on("data", (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      lines.push(line);
+      if (!line.includes('"gateway started"')) return;
+      const { port, admin_port } = JSON.parse(line) as { port: number; admin_port: number };
+      resolve({ child, port, adminPort: admin_port, lines, exited });
+    });
+    void exited.then((code) => reject(Object.assign(new Error(stderr), { code })));
+  });
+}
+
+/** jsonLines parses the JSON log lines among a process's stdout lines. */
+export function jsonLines(lines: readonly string[]): Record<string, unknown>[] {
+  return lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+}
