@@ -12,7 +12,7 @@ import {
 } from "./fast-grpc-transport.js";
 import { DEFAULT_RETRY, type RetrySettings, resilientUnary } from "./resilient-unary.js";
 import { createRetryBudget } from "./retry-budget.js";
-import { createTracingInterceptor } from "./tracing-interceptor.js";
+import { createTracingInterceptor, tracedUnary } from "./tracing-interceptor.js";
 
 /** Options for {@link createUpstreamTransport}. */
 export interface UpstreamTransportOptions extends FastGrpcTransportOptions {
@@ -36,10 +36,15 @@ export interface UpstreamTransport extends FastGrpcTransport {
 export function createUpstreamTransport(options: UpstreamTransportOptions): UpstreamTransport {
   const breaker = createCircuitBreaker(options.breaker);
   const tracer = tracerFor(PLATFORM_TRACER);
-  const tracing: Interceptor[] = tracer ? [createTracingInterceptor(tracer, options.baseUrl)] : [];
-  const interceptors = [...tracing, ...(options.interceptors ?? [])];
-  const transport = createFastGrpcTransport({ ...options, interceptors });
-  const unary = resilientUnary(transport.unary.bind(transport), {
+  // Streams are traced by an interceptor; unary calls by a plain wrapper, so
+  // they stay on the fast path with tracing on.
+  const streamTracing: Interceptor[] = tracer
+    ? [createTracingInterceptor(tracer, options.baseUrl)]
+    : [];
+  const transport = createFastGrpcTransport({ ...options, streamInterceptors: streamTracing });
+  const fast = transport.unary.bind(transport);
+  const traced = tracer ? tracedUnary(fast, tracer, options.baseUrl) : fast;
+  const unary = resilientUnary(traced, {
     upstream: options.upstream,
     breaker,
     budget: createRetryBudget(),

@@ -21,6 +21,12 @@ export interface FastGrpcTransportOptions extends Http2SessionPoolOptions {
   readonly userAgent?: string;
   /** Connect interceptors, run on unary and streaming calls alike. */
   readonly interceptors?: Interceptor[];
+  /**
+   * Interceptors for streaming calls only. Unary calls that must stay on the
+   * fast path get the same behaviour from a plain wrapper instead (e.g.
+   * `tracedUnary`): an interceptor moves a unary call onto Connect's pipeline.
+   */
+  readonly streamInterceptors?: Interceptor[];
 }
 
 /** FastGrpcTransport is a Connect `Transport` that owns a connection and can close it. */
@@ -52,7 +58,7 @@ export function createFastGrpcTransport(options: FastGrpcTransportOptions): Fast
     defaultTimeoutMs,
     readMaxBytes: maxMessageBytes,
     writeMaxBytes: maxMessageBytes,
-    interceptors,
+    interceptors: [...interceptors, ...(options.streamInterceptors ?? [])],
   });
   const send = createGrpcUnarySender(pool, {
     basePath: new URL(options.baseUrl).pathname.replace(/\/+$/, ""),

@@ -1,4 +1,5 @@
-import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import type { DescMethod } from "@bufbuild/protobuf";
+import { ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { SpanKind, type Tracer } from "@opentelemetry/api";
 import { grpcCodeName } from "../rpc/grpc-code-name.js";
 import { endSpan } from "../tracing/end-span.js";
@@ -14,24 +15,57 @@ import { injectTraceparent } from "../tracing/traceparent.js";
  * ends when the response starts.
  */
 export function createTracingInterceptor(tracer: Tracer, baseUrl: string): Interceptor {
+  const trace = createClientCallTracer(tracer, baseUrl);
+  return (next) => (req) => trace(req.method, req.header, () => next(req));
+}
+
+/**
+ * tracedUnary is the same CLIENT span around a transport's unary path as a
+ * plain wrapper, so traced unary calls stay on the fast path (an interceptor
+ * would move them onto Connect's generic pipeline: half the gateway's
+ * throughput with tracing on, measured with bench/observability).
+ */
+export function tracedUnary(
+  unary: Transport["unary"],
+  tracer: Tracer,
+  baseUrl: string,
+): Transport["unary"] {
+  const trace = createClientCallTracer(tracer, baseUrl);
+  return (method, signal, timeoutMs, header, input, contextValues) => {
+    const headers = new Headers(header);
+    return trace(method, headers, () =>
+      unary(method, signal, timeoutMs, headers, input, contextValues),
+    );
+  };
+}
+
+type ClientCallTracer = <T>(
+  method: DescMethod,
+  headers: Headers,
+  call: () => Promise<T>,
+) => Promise<T>;
+
+// One span per attempt: named `package.Service/Method`, child of the active
+// span, sent as the call's traceparent; any non-OK status marks it failed.
+function createClientCallTracer(tracer: Tracer, baseUrl: string): ClientCallTracer {
   const url = new URL(baseUrl);
   const server = {
     [attr.rpcSystem]: "grpc",
     [attr.serverAddress]: url.hostname,
     [attr.serverPort]: Number(url.port || (url.protocol === "http:" ? 80 : 443)),
   };
-  return (next) => async (req) => {
-    const span = tracer.startSpan(`${req.service.typeName}/${req.method.name}`, {
+  return async (method, headers, call) => {
+    const span = tracer.startSpan(`${method.parent.typeName}/${method.name}`, {
       kind: SpanKind.CLIENT,
       attributes: {
         ...server,
-        [attr.rpcService]: req.service.typeName,
-        [attr.rpcMethod]: req.method.name,
+        [attr.rpcService]: method.parent.typeName,
+        [attr.rpcMethod]: method.name,
       },
     });
-    injectTraceparent(req.header, span);
+    injectTraceparent(headers, span);
     try {
-      const res = await next(req);
+      const res = await call();
       span.setAttribute(attr.rpcGrpcStatusCode, 0);
       endSpan(span);
       return res;
