@@ -34,6 +34,15 @@ describe("mapDbError", () => {
     expect(mapDbError(pgError(sqlState)).code).toBe(code);
   });
 
+  it("reports any error that ends the session (FATAL) as UNAVAILABLE", () => {
+    // What a database with allow_connections = false answers a new connection.
+    const refused = Object.assign(pgError("55000"), { severity: "FATAL" });
+    expect(mapDbError(new DrizzleQueryError("select 1", [], refused)).code).toBe(Code.Unavailable);
+    expect(mapDbError(Object.assign(pgError("55000"), { severity: "ERROR" })).code).toBe(
+      Code.Internal,
+    );
+  });
+
   it("looks through drizzle's DrizzleQueryError to the driver error", () => {
     const wrapped = new DrizzleQueryError("insert …", [], pgError("23505"));
     expect(mapDbError(wrapped).code).toBe(Code.AlreadyExists);

@@ -46,8 +46,23 @@ const unavailableCodes = new Set([
  */
 export function mapDbError(err: unknown, messages: DbErrorMessages = {}): ConnectError {
   if (err instanceof ConnectError) return err;
-  const [message, code] = classify(errorCodeOf(err), messages);
+  const [message, code] = endsSession(err) ? unavailable : classify(errorCodeOf(err), messages);
   return new ConnectError(message, code, undefined, undefined, err);
+}
+
+const unavailable: [string, Code] = ["the database is unavailable", Code.Unavailable];
+
+// A FATAL error ends the session: the server refused or dropped the
+// connection, whatever the SQLSTATE says. "Database is not currently
+// accepting connections" is 55000 (object_not_in_prerequisite_state), a
+// class that as a plain ERROR is a bug of ours, so the severity decides.
+function endsSession(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; depth < 8 && typeof current === "object" && current !== null; depth++) {
+    if ((current as { severity?: unknown }).severity === "FATAL") return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 function classify(sqlState: string | undefined, messages: DbErrorMessages): [string, Code] {
@@ -71,8 +86,6 @@ function classify(sqlState: string | undefined, messages: DbErrorMessages): [str
   if (sqlState === "40001" || sqlState === "40P01") {
     return ["the operation conflicted with a concurrent one; retry it", Code.Aborted];
   }
-  if (sqlState.startsWith("08") || unavailableCodes.has(sqlState)) {
-    return ["the database is unavailable", Code.Unavailable];
-  }
+  if (sqlState.startsWith("08") || unavailableCodes.has(sqlState)) return unavailable;
   return ["internal error", Code.Internal];
 }

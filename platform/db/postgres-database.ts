@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres, { type Notice, type Options } from "postgres";
 import type { AppDatabase, Database, DatabaseOptions } from "./create-database.js";
+import { guardBegin } from "./postgres-begin-guard.js";
 
 /**
  * createPostgresDatabase opens a postgres.js pool behind drizzle. Session
@@ -12,7 +13,7 @@ export async function createPostgresDatabase<TSchema extends Record<string, unkn
   options: DatabaseOptions<TSchema> & { readonly url: string },
 ): Promise<Database<TSchema>> {
   const client = postgres(options.url, poolOptions(options));
-  const db: AppDatabase<TSchema> = drizzle({ client, schema: options.schema });
+  const db: AppDatabase<TSchema> = drizzle({ client: guardBegin(client), schema: options.schema });
   let closing: Promise<void> | undefined;
   return {
     db,

@@ -14,6 +14,7 @@ import { identityService } from "../../services/identity/identity-service.js";
 import { identitySchema } from "../../services/identity/index.js";
 import { ordersSchema } from "../../services/orders/index.js";
 import { ordersService } from "../../services/orders/orders-service.js";
+import { runAll, type Step } from "./run-all.js";
 
 /** OrdersPlatformOptions say where the two services keep their data and events. */
 export interface OrdersPlatformOptions {
@@ -56,72 +57,77 @@ export async function startOrdersPlatform(
 ): Promise<OrdersPlatform> {
   const scratch = mkdtempSync(join(tmpdir(), "pp-platform-"));
   const certsDir = join(scratch, "certs");
-  const onPostgres = Boolean(process.env["TEST_DATABASE_URL"]);
-  const [identityDatabase, ordersDatabase] = onPostgres
-    ? await Promise.all([createTestDatabase(identitySchema), createTestDatabase(ordersSchema)])
-    : [undefined, undefined];
-  // Both services in this process share the in-process broker, as `npm start` does.
-  const broker = options.natsUrl ? undefined : createMemoryBroker({});
-  const env = (service: string, databaseUrl: string | undefined) => ({
-    RPC_PORT: "0",
-    ADMIN_PORT: "0",
-    CERTS_DIR: certsDir,
-    DATA_DIR: join(scratch, service),
-    LOG_LEVEL: "silent",
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    ...(options.natsUrl ? { NATS_URL: options.natsUrl } : {}),
-  });
-  const startOptions = broker ? { broker } : {};
-  const identityEnv = env("identity", identityDatabase?.url);
-  let identity: RunningService | undefined = await startService(
-    identityService,
-    identityEnv,
-    startOptions,
-  );
-  const identityPort = identity.rpcPort;
-  const orders = await startService(
-    ordersService,
-    {
-      ...env("orders", ordersDatabase?.url),
-      UPSTREAMS: `identity=https://127.0.0.1:${identityPort}`,
-    },
-    startOptions,
-  );
-  const tls = await ensureServiceCert(certsDir, { service: "gateway" });
-  const transports: FastGrpcTransport[] = [identityPort, orders.rpcPort].map((port) =>
-    createFastGrpcTransport({ baseUrl: `https://127.0.0.1:${port}`, tls }),
-  );
-  const platform: OrdersPlatform = {
-    get identity() {
-      if (!identity) throw new Error("identity is stopped");
-      return identity;
-    },
-    orders,
-    certsDir,
-    ordersDatabase,
-    identityDatabase,
-    broker,
-    users: createClient(UserService, transports[0]!),
-    ordersClient: createClient(OrderService, transports[1]!),
-    async stopIdentity() {
-      await identity?.stop();
-      identity = undefined;
-    },
-    async startIdentity() {
-      identity ??= await startService(
-        identityService,
-        { ...identityEnv, RPC_PORT: String(identityPort) },
-        startOptions,
-      );
-    },
-    async stop() {
-      await Promise.all(transports.map((t) => t.close()));
-      await orders.stop();
-      await identity?.stop();
-      await broker?.close();
-      await Promise.all([ordersDatabase?.drop(), identityDatabase?.drop()]);
-      rmSync(scratch, { recursive: true, force: true });
-    },
-  };
-  return platform;
+  // What is started so far, stopped in reverse order, also when starting fails halfway.
+  const started: Step[] = [() => rmSync(scratch, { recursive: true, force: true })];
+  const stopAll = () => runAll(...started.splice(0).reverse());
+  try {
+    const onPostgres = Boolean(process.env["TEST_DATABASE_URL"]);
+    const identityDatabase = onPostgres ? await createTestDatabase(identitySchema) : undefined;
+    started.push(() => identityDatabase?.drop());
+    const ordersDatabase = onPostgres ? await createTestDatabase(ordersSchema) : undefined;
+    started.push(() => ordersDatabase?.drop());
+    // Both services in this process share the in-process broker, as `npm start` does.
+    const broker = options.natsUrl ? undefined : createMemoryBroker({});
+    started.push(() => broker?.close());
+    const env = (service: string, databaseUrl: string | undefined) => ({
+      RPC_PORT: "0",
+      ADMIN_PORT: "0",
+      CERTS_DIR: certsDir,
+      DATA_DIR: join(scratch, service),
+      LOG_LEVEL: "silent",
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      ...(options.natsUrl ? { NATS_URL: options.natsUrl } : {}),
+    });
+    const startOptions = broker ? { broker } : {};
+    const identityEnv = env("identity", identityDatabase?.url);
+    let identity: RunningService | undefined = await startService(
+      identityService,
+      identityEnv,
+      startOptions,
+    );
+    started.push(() => identity?.stop());
+    const identityPort = identity.rpcPort;
+    const orders = await startService(
+      ordersService,
+      {
+        ...env("orders", ordersDatabase?.url),
+        UPSTREAMS: `identity=https://127.0.0.1:${identityPort}`,
+      },
+      startOptions,
+    );
+    started.push(() => orders.stop());
+    const tls = await ensureServiceCert(certsDir, { service: "gateway" });
+    const transports: FastGrpcTransport[] = [identityPort, orders.rpcPort].map((port) =>
+      createFastGrpcTransport({ baseUrl: `https://127.0.0.1:${port}`, tls }),
+    );
+    started.push(() => Promise.all(transports.map((t) => t.close())));
+    return {
+      get identity() {
+        if (!identity) throw new Error("identity is stopped");
+        return identity;
+      },
+      orders,
+      certsDir,
+      ordersDatabase,
+      identityDatabase,
+      broker,
+      users: createClient(UserService, transports[0]!),
+      ordersClient: createClient(OrderService, transports[1]!),
+      async stopIdentity() {
+        await identity?.stop();
+        identity = undefined;
+      },
+      async startIdentity() {
+        identity ??= await startService(
+          identityService,
+          { ...identityEnv, RPC_PORT: String(identityPort) },
+          startOptions,
+        );
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll().catch(() => {});
+    throw err;
+  }
 }
