@@ -5,44 +5,10 @@
  * id in identity's own log line, an upstream that goes away under a live
  * connection, SIGTERM, and a bad environment.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, type GatewayClient } from "../support/gateway-http.js";
+import { jsonLines, type SpawnedGateway, spawnGateway } from "../support/spawn-gateway.js";
 import { type SpawnedService, spawnService } from "../support/spawn-service.js";
-
-interface SpawnedGateway {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly lines: string[];
-  readonly exited: Promise<number | null>;
-}
-
-/** spawnGateway runs gateway/main.ts and resolves once it logs "gateway started". */
-function spawnGateway(env: Record<string, string>): Promise<SpawnedGateway> {
-  const child = spawn(process.execPath, ["--import", "tsx", "gateway/main.ts"], {
-    env: { ...process.env, PORT: "0", ADMIN_PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines: string[] = [];
-  let stderr = "";
-  child.stderr!.on("data", (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      lines.push(line);
-      if (!line.includes('"gateway started"')) return;
-      resolve({ child, port: (JSON.parse(line) as { port: number }).port, lines, exited });
-    });
-    void exited.then((code) => reject(Object.assign(new Error(stderr), { code })));
-  });
-}
-
-function jsonLines(lines: readonly string[]): Record<string, unknown>[] {
-  return lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-}
 
 describe("gateway/main.ts in front of identity", () => {
   let identity: SpawnedService;
