@@ -11,6 +11,7 @@ import {
   mapDbError,
   withTransaction,
 } from "../../platform/db/index.js";
+import type { NewEvent } from "../../platform/events/event-envelope.js";
 import { writeEvent } from "../../platform/events/outbox.js";
 import type * as schema from "./db/schema.js";
 import { type OrderRow, orders, outbox } from "./db/schema.js";
@@ -55,16 +56,34 @@ export interface OrderStore {
   ): Promise<OrderRow>;
 }
 
-/** createOrderStore builds the {@link OrderStore}; `onEvent` runs after each commit that wrote an event. */
-export function createOrderStore(db: Db, onEvent: () => void = () => {}): OrderStore {
+/**
+ * RecordEvent records an event inside the transaction that changes the state
+ * it describes. The default writes it to `orders.outbox`.
+ */
+export type RecordEvent = (tx: Tx, event: NewEvent) => Promise<unknown>;
+
+/** OrderStoreOptions configure {@link createOrderStore}. */
+export interface OrderStoreOptions {
+  /** Runs after each commit that recorded an event (wakes the outbox relay). */
+  readonly onEvent?: () => void;
+  /** How events are recorded; the outbox unless a benchmark baseline says otherwise. */
+  readonly recordEvent?: RecordEvent;
+}
+
+const toOutbox: RecordEvent = (tx, event) => writeEvent(tx, outbox, event);
+
+/** createOrderStore builds the {@link OrderStore}. */
+export function createOrderStore(db: Db, options: OrderStoreOptions = {}): OrderStore {
+  const onEvent = options.onEvent ?? (() => {});
+  const record = options.recordEvent ?? toOutbox;
   return {
-    create: (order) => guard(() => createOrder(db, order, onEvent)),
+    create: (order) => guard(() => createOrder(db, order, onEvent, record)),
     get: (orderId) => guard(async () => (await find(db, orderId)) ?? throwNotFound(orderId)),
     list: (userId, after, limit) => guard(() => listPage(db, userId, after, limit)),
     changeStatus: (orderId, status, expectedVersion, traceParent) =>
       guard(async () => {
         const row = await withTransaction(db, (tx) =>
-          changeStatus(tx, orderId, status, expectedVersion, traceParent),
+          changeStatus(tx, orderId, status, expectedVersion, traceParent, record),
         );
         onEvent();
         return row;
@@ -72,7 +91,12 @@ export function createOrderStore(db: Db, onEvent: () => void = () => {}): OrderS
   };
 }
 
-async function createOrder(db: Db, order: NewOrder, onEvent: () => void): Promise<OrderRow> {
+async function createOrder(
+  db: Db,
+  order: NewOrder,
+  onEvent: () => void,
+  record: RecordEvent,
+): Promise<OrderRow> {
   const created = await withTransaction(db, async (tx) => {
     const [row] = await tx
       .insert(orders)
@@ -88,7 +112,7 @@ async function createOrder(db: Db, order: NewOrder, onEvent: () => void): Promis
       .onConflictDoNothing()
       .returning();
     if (row === undefined) return undefined; // a retry: the first attempt's order stands
-    await writeEvent(tx, outbox, {
+    await record(tx, {
       schema: OrderCreatedSchema,
       message: create(OrderCreatedSchema, { order: toOrder(row) }),
       subjectKey: row.orderId,
@@ -112,6 +136,7 @@ async function changeStatus(
   status: OrderStatus,
   expectedVersion: bigint | undefined,
   traceParent: string | undefined,
+  record: RecordEvent,
 ): Promise<OrderRow> {
   // Lock the row: the transition check and the write must see the same status.
   const [current] = await tx.select().from(orders).where(eq(orders.orderId, orderId)).for("update");
@@ -133,7 +158,7 @@ async function changeStatus(
     })
     .where(eq(orders.orderId, orderId))
     .returning();
-  await writeEvent(tx, outbox, {
+  await record(tx, {
     schema: OrderStatusChangedSchema,
     message: create(OrderStatusChangedSchema, {
       orderId,

@@ -31,7 +31,7 @@ export const ordersService = defineService({
     });
     onStop(() => identity.close());
     status.registerUpstream("identity", identity);
-    const store = createOrderStore(database.db, notifyEvents);
+    const store = createOrderStore(database.db, { onEvent: notifyEvents });
     const users = createClient(UserService, identity);
     return [registerService(OrderService, createOrderService({ store, users }))];
   },
