@@ -57,7 +57,15 @@ export function runH2load(run: H2loadRun): Promise<H2loadResult> {
     ...(run.logFile ? [`--log-file=${run.logFile}`] : []),
     run.url,
   ];
-  const child = spawnPinned(LOAD_CORE, run.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+  return runH2loadArgs(run.binary, args);
+}
+
+/**
+ * runH2loadArgs runs h2load with the given arguments, pinned on LOAD_CORE,
+ * and parses its summary; shared by every load shape (gRPC, `--h1` REST).
+ */
+export function runH2loadArgs(binary: string, args: readonly string[]): Promise<H2loadResult> {
+  const child = spawnPinned(LOAD_CORE, binary, [...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const collect = (chunk: Buffer) => {
     out += chunk;
@@ -67,7 +75,7 @@ export function runH2load(run: H2loadRun): Promise<H2loadResult> {
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => {
-      if (code !== 0) return reject(new Error(`h2load exited ${code}:\n${out}`));
+      if (code !== 0) return reject(new Error(`h2load ${args[0] ?? ""} exited ${code}:\n${out}`));
       try {
         resolve(parseSummary(out));
       } catch (err) {

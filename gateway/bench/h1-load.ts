@@ -1,5 +1,4 @@
-import { LOAD_CORE, spawnPinned } from "../../bench/children.js";
-import { type H2loadResult, parseSummary } from "../../bench/h2load.js";
+import { type H2loadResult, runH2loadArgs } from "../../bench/h2load.js";
 
 /** H1LoadRun is one `h2load --h1` run: plain HTTP/1.1 GETs on kept-alive connections. */
 export interface H1LoadRun {
@@ -26,22 +25,5 @@ export function runH1Load(run: H1LoadRun): Promise<H2loadResult> {
     ...(run.logFile ? [`--log-file=${run.logFile}`] : []),
     run.url,
   ];
-  const child = spawnPinned(LOAD_CORE, run.binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  const collect = (chunk: Buffer) => {
-    out += chunk;
-  };
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code) => {
-      if (code !== 0) return reject(new Error(`h2load --h1 exited ${code}:\n${out}`));
-      try {
-        resolve(parseSummary(out));
-      } catch (err) {
-        reject(err);
-      }
-    });
-  });
+  return runH2loadArgs(run.binary, args);
 }
