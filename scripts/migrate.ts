@@ -7,9 +7,10 @@
  * was (its pending migrations run in one transaction).
  */
 import { join } from "node:path";
-import { defineConfig, env, loadConfigOrExit, text, url } from "../platform/config/index.js";
+import { dataSettings, defineConfig, loadConfigOrExit } from "../platform/config/index.js";
 import { createDatabase, runMigrations } from "../platform/db/index.js";
 import { migrationsFolder as identityMigrations } from "../services/identity/index.js";
+import { migrationsFolder as ordersMigrations } from "../services/orders/index.js";
 
 /** ServiceMigrations names one service's journal and migration folder. */
 interface ServiceMigrations {
@@ -21,19 +22,15 @@ interface ServiceMigrations {
 // share tables, so their migrations are independent.
 const services: readonly ServiceMigrations[] = [
   { service: "identity", migrationsFolder: identityMigrations },
+  { service: "orders", migrationsFolder: ordersMigrations },
 ];
 
+// The same DATABASE_URL and DATA_DIR as the services read.
+const { databaseUrl, dataDir } = dataSettings();
 const config = loadConfigOrExit(
   defineConfig({
-    databaseUrl: env(
-      "DATABASE_URL",
-      url(["postgres", "postgresql"]).optional(),
-      "Postgres URL; embedded PGlite when unset",
-      {
-        secret: true,
-      },
-    ),
-    dataDir: env("DATA_DIR", text(), "Directory for embedded data (PGlite)", { default: ".data" }),
+    databaseUrl,
+    dataDir,
   }),
 );
 

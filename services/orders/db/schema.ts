@@ -9,6 +9,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { createAuditTable } from "../../../platform/audit/audit-table.js";
 import { createOutboxTable } from "../../../platform/events/outbox.js";
 
 /** orders is the Postgres schema the orders service owns. */
@@ -60,3 +61,9 @@ export type OrderRow = typeof orders.$inferSelect;
 
 /** outbox holds the events written with each change, until the relay publishes them. */
 export const outbox = createOutboxTable(ordersSchema);
+
+/**
+ * auditLog records who changed which order (created, status changed,
+ * cancelled), hash-chained and append-only; see docs/operating.md.
+ */
+export const auditLog = createAuditTable(ordersSchema);
