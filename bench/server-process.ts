@@ -30,6 +30,8 @@ export interface ServerStartOptions {
   /** Write a V8 CPU profile here when the server exits (node --cpu-prof). */
   readonly cpuProfDir?: string;
   readonly extraEnv?: Record<string, string>;
+  /** A server entry file elsewhere (e.g. gateway/bench); `kind` then only names it. */
+  readonly entry?: string;
 }
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -47,7 +49,7 @@ export async function startServer(
   const child = spawnPinned(
     SERVER_CORE,
     process.execPath,
-    [...profile, "--import", "tsx", join(here, "servers", `${kind}-server.ts`)],
+    [...profile, "--import", "tsx", opts.entry ?? join(here, "servers", `${kind}-server.ts`)],
     {
       stdio: ["pipe", "pipe", "inherit"],
       env: {

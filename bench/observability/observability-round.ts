@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { runH1Load } from "../../gateway/bench/h1-load.js";
+import { mintAdminToken } from "../../test/support/test-users.js";
 import { startOtlpReceiver } from "../../test/tracing/otlp-receiver.js";
 import { startCpuMeter } from "../cpu-usage.js";
 import { readLatencies } from "../h2load.js";
@@ -62,9 +63,12 @@ export async function benchRound(mode: Mode, opts: RoundOptions): Promise<Observ
     throw err;
   });
   try {
-    await verify(stack, kind, opts.log);
+    // An operator's token (admin scope: any user); a fresh one per round outlives it.
+    const authorization = `Bearer ${await mintAdminToken(opts.certs.dir)}`;
+    await verify(stack, kind, authorization, opts.log);
     const url = `http://127.0.0.1:${stack.port}/v1/users/${USER_ID}`;
-    const load = { binary: opts.h2load, url, connections: opts.connections };
+    const headers = [`authorization: ${authorization}`];
+    const load = { binary: opts.h2load, url, connections: opts.connections, headers };
     await waitForQuiet(opts.quietWaitS, opts.log);
     opts.log(`  ${kind}: warm-up ${opts.warmupS}s`);
     const warm = await runH1Load({ ...load, durationS: opts.warmupS });
@@ -109,18 +113,24 @@ export async function benchRound(mode: Mode, opts: RoundOptions): Promise<Observ
 const VERIFY_CALLS = 1;
 
 /**
- * verify proves the measured path is the real one: the user comes back as
- * public JSON, and a malformed id is refused by identity's protovalidate
- * rule, so the gateway really calls through.
+ * verify proves the measured path is the real one: with the token, the
+ * user comes back as public JSON, and a malformed id is refused by
+ * identity's protovalidate rule, so the gateway really calls through.
  */
-async function verify(stack: ObservedStack, kind: string, log: (line: string) => void) {
+async function verify(
+  stack: ObservedStack,
+  kind: string,
+  authorization: string,
+  log: (line: string) => void,
+) {
   const base = `http://127.0.0.1:${stack.port}/v1/users`;
-  const ok = await fetch(`${base}/${USER_ID}`);
+  const headers = { authorization };
+  const ok = await fetch(`${base}/${USER_ID}`, { headers });
   const user = (await ok.json()) as { user_id?: string };
   if (ok.status !== 200 || user.user_id !== USER_ID) {
     throw new Error(`gateway GET: ${ok.status} ${JSON.stringify(user)}`);
   }
-  const bad = await fetch(`${base}/not-a-uuid`);
+  const bad = await fetch(`${base}/not-a-uuid`, { headers });
   const { error } = (await bad.json()) as { error?: { code?: string } };
   if (bad.status !== 400 || error?.code !== "VALIDATION_FAILED") {
     throw new Error(`gateway GET bad id: ${bad.status} ${error?.code}`);

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   await ensureDevCa(dir);
   const certs = {
+    dir,
     identity: await ensureServiceCert(dir, { service: "identity" }),
     gateway: await ensureServiceCert(dir, { service: "gateway" }),
   };

@@ -17,6 +17,8 @@ export interface StackObservability {
 
 /** StackCerts are the identities of the two processes, from one CA. */
 export interface StackCerts {
+  /** The CA's directory: identity's CERTS_DIR, where its dev token key is made (jwt/). */
+  readonly dir: string;
   readonly identity: ServiceCert;
   readonly gateway: ServiceCert;
 }
@@ -53,9 +55,12 @@ export async function startObservedStack(
   certs: StackCerts,
 ): Promise<ObservedStack> {
   const dataDir = mkdtempSync(join(tmpdir(), "pp-obs-"));
+  const gatewayDataDir = mkdtempSync(join(tmpdir(), "pp-obs-gw-"));
   const [rpcPort, identityAdmin, port, gatewayAdmin] = await freePorts(4);
   const common: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: mode.logLevel };
-  delete common["OTEL_EXPORTER_OTLP_ENDPOINT"];
+  // Embedded PGlite and the in-process broker, whatever the shell has set.
+  for (const name of ["OTEL_EXPORTER_OTLP_ENDPOINT", "DATABASE_URL", "NATS_URL"])
+    delete common[name];
   if (mode.otlpEndpoint) {
     common["OTEL_EXPORTER_OTLP_ENDPOINT"] = mode.otlpEndpoint;
     common["OTEL_TRACES_SAMPLER_ARG"] = "1";
@@ -66,18 +71,22 @@ export async function startObservedStack(
     RPC_PORT: String(rpcPort),
     ADMIN_PORT: String(identityAdmin),
     DATA_DIR: dataDir,
+    CERTS_DIR: certs.dir,
   });
   const gateway = start(GATEWAY_ENTRY, {
     ...common,
     ...tlsEnv(certs.gateway),
     PORT: String(port),
     ADMIN_PORT: String(gatewayAdmin),
+    DATA_DIR: gatewayDataDir,
     UPSTREAMS: `identity=https://127.0.0.1:${rpcPort}`,
+    // One client sends every request: its read budget must not be what is measured.
+    RATE_LIMIT_READ: "999999999/1",
   });
   const stop = async () => {
     await stopChild(gateway, STOP_GRACE_MS);
     await stopChild(identity, STOP_GRACE_MS);
-    rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of [dataDir, gatewayDataDir]) rmSync(dir, { recursive: true, force: true });
   };
   try {
     await Promise.all([waitReady(identity, identityAdmin!), waitReady(gateway, gatewayAdmin!)]);

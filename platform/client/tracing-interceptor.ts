@@ -1,10 +1,11 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
-import { SpanKind, type Tracer } from "@opentelemetry/api";
+import { context, SpanKind, type Tracer, trace } from "@opentelemetry/api";
 import { grpcCodeName } from "../rpc/grpc-code-name.js";
 import { endSpan } from "../tracing/end-span.js";
 import { attr } from "../tracing/semconv.js";
-import { injectTraceparent } from "../tracing/traceparent.js";
+import { childSpanStarter } from "../tracing/start-child-span.js";
+import { setTraceHeaders } from "../tracing/traceparent.js";
 
 /**
  * createTracingInterceptor makes a CLIENT span per call attempt, named
@@ -49,21 +50,23 @@ type ClientCallTracer = <T>(
 // span, sent as the call's traceparent; any non-OK status marks it failed.
 function createClientCallTracer(tracer: Tracer, baseUrl: string): ClientCallTracer {
   const url = new URL(baseUrl);
-  const server = {
-    [attr.rpcSystem]: "grpc",
-    [attr.serverAddress]: url.hostname,
-    [attr.serverPort]: Number(url.port || (url.protocol === "http:" ? 80 : 443)),
-  };
+  const address = url.hostname;
+  const port = Number(url.port || (url.protocol === "http:" ? 80 : 443));
+  const startChild = childSpanStarter(tracer);
   return async (method, headers, call) => {
-    const span = tracer.startSpan(`${method.parent.typeName}/${method.name}`, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        ...server,
+    const span = startChild(
+      `${method.parent.typeName}/${method.name}`,
+      SpanKind.CLIENT,
+      {
+        [attr.rpcSystem]: "grpc",
+        [attr.serverAddress]: address,
+        [attr.serverPort]: port,
         [attr.rpcService]: method.parent.typeName,
         [attr.rpcMethod]: method.name,
       },
-    });
-    injectTraceparent(headers, span);
+      trace.getSpan(context.active()),
+    );
+    setTraceHeaders(headers, span.spanContext());
     try {
       const res = await call();
       span.setAttribute(attr.rpcGrpcStatusCode, 0);

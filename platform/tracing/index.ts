@@ -1,13 +1,16 @@
 export { endSpan, errorTypeOf } from "./end-span.js";
+export type { PlatformTracer } from "./lean-tracer.js";
 export { attr } from "./semconv.js";
 export { serviceNameProcessor } from "./service-name-processor.js";
 export { startTracing, type Tracing, type TracingOptions } from "./start-tracing.js";
-export { nameHttpRoute, traceHttpRequest } from "./trace-http-request.js";
+export { httpRequestTracer, nameHttpRoute, traceHttpRequest } from "./trace-http-request.js";
 export { traceServerCall } from "./trace-server-call.js";
 export {
   contextFromTraceparent,
   currentTraceparent,
+  formatTraceparent,
   injectTraceparent,
+  setTraceHeaders,
   TRACEPARENT,
   traceparentOf,
 } from "./traceparent.js";

@@ -4,11 +4,13 @@ import { attr } from "./semconv.js";
 import { PLATFORM_TRACER } from "./tracer-for.js";
 
 /**
- * serviceNameProcessor stamps `service.name` on every span. A provider has
- * one resource, so when several services share a process (development,
- * tests) the resource names only the first; the attribute names the right
- * one. It is the span's tracer name (tracerFor(service)), or, for platform
- * code that serves no one service (RPC clients), its in-process parent's.
+ * serviceNameProcessor stamps `service.name` on every span made through
+ * the SDK's own tracers (`trace.getTracer`, third-party instrumentation);
+ * the platform's tracers (tracerFor) name the service themselves. A
+ * provider has one resource, so when several services share a process
+ * (development, tests) the resource names only the first; the attribute
+ * names the right one. It is the span's tracer name, or, for platform code
+ * that serves no one service (RPC clients), its in-process parent's.
  */
 export function serviceNameProcessor(): SpanProcessor {
   return {

@@ -1,4 +1,6 @@
-import { context, propagation, type Tracer, trace } from "@opentelemetry/api";
+import { context, propagation, ROOT_CONTEXT, type Tracer, trace } from "@opentelemetry/api";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { PlatformTracer } from "./lean-tracer.js";
 import { attr } from "./semconv.js";
 import { serviceNameProcessor } from "./service-name-processor.js";
 import { tracerFor } from "./tracer-for.js";
@@ -127,33 +129,51 @@ function handle(active: ActiveTracing, service: string): Tracing {
 // The SDK and exporter load only when tracing is on: they are most of
 // OpenTelemetry's start-up cost, and a process without an endpoint skips it.
 async function register(options: TracingOptions): Promise<TracingProvider> {
-  const [sdk, { resourceFromAttributes, defaultResource }, core, hooks, otlp] = await Promise.all([
-    import("@opentelemetry/sdk-trace-base"),
-    import("@opentelemetry/resources"),
-    import("@opentelemetry/core"),
-    import("@opentelemetry/context-async-hooks"),
-    import("@opentelemetry/exporter-trace-otlp-grpc"),
-  ]);
+  const [sdk, { resourceFromAttributes, defaultResource }, core, hooks, otlp, lean] =
+    await Promise.all([
+      import("@opentelemetry/sdk-trace-base"),
+      import("@opentelemetry/resources"),
+      import("@opentelemetry/core"),
+      import("@opentelemetry/context-async-hooks"),
+      import("@opentelemetry/exporter-trace-otlp-grpc"),
+      import("./lean-tracer.js"),
+    ]);
   const ratio = options.sampleRatio ?? 1;
-  const provider = new sdk.BasicTracerProvider({
-    resource: defaultResource().merge(
-      resourceFromAttributes({
-        [attr.serviceName]: options.service,
-        [attr.serviceVersion]: options.version,
-      }),
-    ),
-    sampler: new sdk.ParentBasedSampler({
-      root: ratio >= 1 ? new sdk.AlwaysOnSampler() : new sdk.TraceIdRatioBasedSampler(ratio),
+  const resource = defaultResource().merge(
+    resourceFromAttributes({
+      [attr.serviceName]: options.service,
+      [attr.serviceVersion]: options.version,
     }),
-    spanProcessors: [
-      serviceNameProcessor(),
-      new sdk.BatchSpanProcessor(new otlp.OTLPTraceExporter({ url: options.endpoint })),
-    ],
+  );
+  const root = ratio >= 1 ? new sdk.AlwaysOnSampler() : new sdk.TraceIdRatioBasedSampler(ratio);
+  const batch = new sdk.BatchSpanProcessor(new otlp.OTLPTraceExporter({ url: options.endpoint }));
+  const provider = new sdk.BasicTracerProvider({
+    resource,
+    sampler: new sdk.ParentBasedSampler({ root }),
+    spanProcessors: [serviceNameProcessor(), batch],
   });
   if (!trace.setGlobalTracerProvider(provider)) {
     throw new Error("another OpenTelemetry tracer provider is registered in this process");
   }
   context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
-  return provider;
+  const leanOptions = {
+    sink: { resource, onEnd: (span: ReadableSpan) => batch.onEnd(span) },
+    sampleRoot: (traceId: string) =>
+      ratio >= 1 ||
+      root.shouldSample(ROOT_CONTEXT, traceId).decision === sdk.SamplingDecision.RECORD_AND_SAMPLED,
+  };
+  const tracers = new Map<string, PlatformTracer>();
+  return {
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+    tracer(service) {
+      let tracer = tracers.get(service);
+      if (tracer === undefined) {
+        tracer = lean.createLeanTracer(service, leanOptions);
+        tracers.set(service, tracer);
+      }
+      return tracer;
+    },
+  };
 }

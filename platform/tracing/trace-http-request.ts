@@ -1,16 +1,52 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { context, type Span, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, type Span, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import { traceContextFrom } from "../rpc/trace-context.js";
 import { endSpan } from "./end-span.js";
 import { attr } from "./semconv.js";
-import { contextFromTraceparent } from "./traceparent.js";
+import { childSpanStarter } from "./start-child-span.js";
+import { remoteSpanContext } from "./traceparent.js";
+
+/** TraceHttpRequest runs one request's `serve` in its SERVER span (see traceHttpRequest). */
+export type TraceHttpRequest = <T>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  serve: (span: Span) => Promise<T>,
+) => Promise<T>;
+
+/**
+ * httpRequestTracer is {@link traceHttpRequest} bound to `tracer` once, when
+ * the server is built.
+ */
+export function httpRequestTracer(tracer: Tracer): TraceHttpRequest {
+  const startChild = childSpanStarter(tracer);
+  return (req, res, serve) => {
+    const method = req.method ?? "GET";
+    const url = req.url ?? "/";
+    const query = url.indexOf("?");
+    const caller = traceContextFrom(req.headers.traceparent);
+    const attributes = {
+      [attr.httpRequestMethod]: method,
+      [attr.urlPath]: query < 0 ? url : url.slice(0, query),
+      [attr.urlScheme]: (req.socket as TLSSocket).encrypted ? "https" : "http",
+    };
+    const parent = caller === undefined ? undefined : remoteSpanContext(caller);
+    const span = startChild(method, SpanKind.SERVER, attributes, parent);
+    res.once("close", () => {
+      span.setAttribute(attr.httpResponseStatusCode, res.statusCode);
+      endSpan(span, res.statusCode >= 500 ? String(res.statusCode) : undefined);
+    });
+    return context.with(trace.setSpan(ROOT_CONTEXT, span), serve, undefined, span);
+  };
+}
 
 /**
  * traceHttpRequest runs `serve` in a SERVER span for one HTTP request,
- * child of the client's `traceparent` if it sent one. The span is named by
- * the method until `serve` names the route (nameHttpRoute), and ends when
- * the response does, with its status; 5xx marks it failed. `url.path` is
- * recorded, never the query string, which may carry personal data.
+ * child of the client's `traceparent` if it sent a valid one. The span is
+ * named by the method until `serve` names the route (nameHttpRoute), and
+ * ends when the response does, with its status; 5xx marks it failed.
+ * `url.path` is recorded, never the query string, which may carry personal
+ * data. Servers built once should take {@link httpRequestTracer}.
  */
 export function traceHttpRequest<T>(
   tracer: Tracer,
@@ -18,28 +54,7 @@ export function traceHttpRequest<T>(
   res: ServerResponse,
   serve: (span: Span) => Promise<T>,
 ): Promise<T> {
-  const method = req.method ?? "GET";
-  const url = req.url ?? "/";
-  const query = url.indexOf("?");
-  const header = req.headers.traceparent;
-  const parent = contextFromTraceparent(typeof header === "string" ? header : undefined);
-  const span = tracer.startSpan(
-    method,
-    {
-      kind: SpanKind.SERVER,
-      attributes: {
-        [attr.httpRequestMethod]: method,
-        [attr.urlPath]: query < 0 ? url : url.slice(0, query),
-        [attr.urlScheme]: (req.socket as TLSSocket).encrypted ? "https" : "http",
-      },
-    },
-    parent,
-  );
-  res.once("close", () => {
-    span.setAttribute(attr.httpResponseStatusCode, res.statusCode);
-    endSpan(span, res.statusCode >= 500 ? String(res.statusCode) : undefined);
-  });
-  return context.with(trace.setSpan(parent, span), serve, undefined, span);
+  return httpRequestTracer(tracer)(req, res, serve);
 }
 
 /** nameHttpRoute names a request's span by its route template: "POST /v1/users/{user_id}/orders". */

@@ -1,13 +1,22 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, type HandlerContext } from "@connectrpc/connect";
-import { type Context, context, type Span, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import { grpcCodeName } from "../rpc/grpc-code-name.js";
 import { requestIdKey } from "../rpc/request-id.js";
 import { toConnectError } from "../rpc/to-connect-error.js";
 import { traceContextKey } from "../rpc/trace-context.js";
 import { endSpan } from "./end-span.js";
 import { attr } from "./semconv.js";
-import { contextFromTraceparent, traceparentOf } from "./traceparent.js";
+import { childSpanStarter, type StartChildSpan } from "./start-child-span.js";
+import { formatTraceparent, remoteSpanContext } from "./traceparent.js";
 
 // Compiled methods of every kind: unary and client streaming return a
 // promise, server and bidi streaming an async iterable.
@@ -33,10 +42,10 @@ const SERVER_FAULTS = new Set([
  * its log lines and anything it propagates point at the server span.
  */
 export function traceServerCall<F extends Impl>(impl: F, method: DescMethod, tracer: Tracer): F {
-  const name = `${method.parent.typeName}/${method.name}`;
-  const names = { [attr.rpcService]: method.parent.typeName, [attr.rpcMethod]: method.name };
+  const start = serverSpanStarter(method, childSpanStarter(tracer));
   const traced: Impl = (req, ctx) => {
-    const { span, active } = startServerSpan(tracer, name, names, ctx);
+    const span = start(ctx);
+    const active = trace.setSpan(ROOT_CONTEXT, span);
     let result: unknown;
     try {
       result = context.with(active, impl as Impl, undefined, req, ctx);
@@ -59,29 +68,31 @@ export function traceServerCall<F extends Impl>(impl: F, method: DescMethod, tra
   return traced as F;
 }
 
-function startServerSpan(
-  tracer: Tracer,
-  name: string,
-  names: Record<string, string>,
-  ctx: HandlerContext,
-): { span: Span; active: Context } {
-  const parent = contextFromTraceparent(ctx.values.get(traceContextKey)?.traceparent);
-  const span = tracer.startSpan(
-    name,
-    {
-      kind: SpanKind.SERVER,
-      attributes: {
-        ...names,
-        [attr.rpcSystem]: ctx.protocolName === "connect" ? "connect_rpc" : "grpc",
-        [attr.requestId]: ctx.values.get(requestIdKey),
-      },
-    },
-    parent,
-  );
-  const active = trace.setSpan(parent, span);
-  const { traceId, spanId } = span.spanContext();
-  ctx.values.set(traceContextKey, { traceId, spanId, traceparent: traceparentOf(active) ?? "" });
-  return { span, active };
+// The span starts under the caller's span, as the RPC server parsed it from
+// `traceparent`; the call's TraceContext then names the new span. Its
+// attributes are a fresh literal per call (the span keeps and extends them).
+function serverSpanStarter(method: DescMethod, startChild: StartChildSpan) {
+  const name = `${method.parent.typeName}/${method.name}`;
+  const service = method.parent.typeName;
+  const rpcMethod = method.name;
+  return (ctx: HandlerContext): Span => {
+    const caller = ctx.values.get(traceContextKey);
+    const attributes = {
+      [attr.rpcService]: service,
+      [attr.rpcMethod]: rpcMethod,
+      [attr.rpcSystem]: ctx.protocolName === "connect" ? "connect_rpc" : "grpc",
+      [attr.requestId]: ctx.values.get(requestIdKey),
+    };
+    const parent = caller === undefined ? undefined : remoteSpanContext(caller);
+    const span = startChild(name, SpanKind.SERVER, attributes, parent);
+    const own = span.spanContext();
+    ctx.values.set(traceContextKey, {
+      traceId: own.traceId,
+      spanId: own.spanId,
+      traceparent: formatTraceparent(own),
+    });
+    return span;
+  };
 }
 
 // Each step of the handler's stream runs in the span's context; the span

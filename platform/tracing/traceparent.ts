@@ -4,10 +4,10 @@ import {
   propagation,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   type TextMapGetter,
-  type TextMapSetter,
-  trace,
 } from "@opentelemetry/api";
+import type { TraceContext } from "../rpc/trace-context.js";
 import { activeTracing } from "./tracing-state.js";
 
 /** TRACEPARENT is the W3C header (https://www.w3.org/TR/trace-context/#traceparent-header). */
@@ -16,10 +16,6 @@ export const TRACEPARENT = "traceparent";
 const fromString: TextMapGetter<string> = {
   keys: () => [TRACEPARENT],
   get: (carrier, key) => (key === TRACEPARENT ? carrier : undefined),
-};
-
-const headersSetter: TextMapSetter<Headers> = {
-  set: (headers, key, value) => headers.set(key, value),
 };
 
 /**
@@ -42,7 +38,7 @@ export function traceparentOf(ctx: Context): string | undefined {
 
 /** injectTraceparent sets the `traceparent` naming `span` on outgoing request headers. */
 export function injectTraceparent(headers: Headers, span: Span): void {
-  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), headers, headersSetter);
+  setTraceHeaders(headers, span.spanContext());
 }
 
 /**
@@ -52,4 +48,40 @@ export function injectTraceparent(headers: Headers, span: Span): void {
  */
 export function currentTraceparent(): string | undefined {
   return activeTracing()?.provider === undefined ? undefined : traceparentOf(context.active());
+}
+
+/**
+ * formatTraceparent writes the W3C `traceparent` naming a span:
+ * version 00, trace id, span id, flags
+ * (https://www.w3.org/TR/trace-context/#traceparent-header). The same
+ * string the W3C propagator writes, without building a Context to inject.
+ */
+export function formatTraceparent(span: SpanContext): string {
+  const flags = span.traceFlags & 0xff;
+  return `00-${span.traceId}-${span.spanId}-${flags < 16 ? "0" : ""}${flags.toString(16)}`;
+}
+
+/**
+ * remoteSpanContext is the caller's span as a parent, from the trace
+ * context the RPC server already parsed and checked (traceContextFrom):
+ * the header is not parsed twice. Flags sit at the same offset in every
+ * version of the header.
+ */
+export function remoteSpanContext(caller: TraceContext): SpanContext {
+  return {
+    traceId: caller.traceId,
+    spanId: caller.spanId,
+    traceFlags: Number.parseInt(caller.traceparent.slice(53, 55), 16),
+    isRemote: true,
+  };
+}
+
+/**
+ * setTraceHeaders sets the `traceparent` naming `span`, and its
+ * `tracestate` when it carries one, on outgoing request headers.
+ */
+export function setTraceHeaders(headers: Headers, span: SpanContext): void {
+  headers.set(TRACEPARENT, formatTraceparent(span));
+  const state = span.traceState?.serialize();
+  if (state) headers.set("tracestate", state);
 }

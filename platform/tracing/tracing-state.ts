@@ -1,7 +1,11 @@
+import type { PlatformTracer } from "./lean-tracer.js";
+
 /** TracingProvider is the part of the SDK's tracer provider the platform drives. */
 export interface TracingProvider {
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
+  /** The platform's tracer for a service, one per name (see createLeanTracer). */
+  tracer(service: string): PlatformTracer;
 }
 
 /** ActiveTracing is the process's one tracer provider, shared by every service in it. */
