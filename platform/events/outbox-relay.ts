@@ -1,5 +1,5 @@
 import type { Tracer } from "@opentelemetry/api";
-import { and, asc, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
+import { and, asc, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import type { AppDatabase, AppTransaction } from "../db/index.js";
 import type { Logger } from "../log/index.js";
@@ -8,6 +8,7 @@ import { tracerFor } from "../tracing/tracer-for.js";
 import type { EventBroker } from "./broker.js";
 import { reasonOf } from "./dead-letter-headers.js";
 import type { OutboxTable } from "./outbox.js";
+import { type BatchOutcome, type PublishFailure, publishBatch } from "./publish-batch.js";
 import { type OutgoingMessage, tracePublish } from "./trace-messages.js";
 
 /** OutboxRelayOptions configure {@link startOutboxRelay}. */
@@ -54,13 +55,22 @@ const pruneEveryMs = 60_000;
  * transaction that locked them. A crash between publish and commit means
  * the row is published again, and the stream's dedupe window drops the copy.
  *
- * Rows are locked `FOR UPDATE SKIP LOCKED`, and each batch also takes a
- * transaction-level advisory lock on the table, so with several replicas
- * one relay publishes at a time while the others stand by: no row is
+ * A batch is one transaction of four round trips (BEGIN, claim, mark,
+ * COMMIT) however many rows it holds, and its publishes are pipelined
+ * (see publishBatch): sent together, their acks awaited together, a key's
+ * next event only after its previous one was acknowledged. Under load,
+ * rows committed while a batch runs make the next one: `notify()` calls
+ * that arrive meanwhile coalesce into a single wake-up.
+ *
+ * The claim takes a transaction-level advisory lock on the table in the
+ * same statement, so with several replicas one relay publishes at a time
+ * while the others stand by; its rows are locked `FOR UPDATE SKIP LOCKED`,
+ * which also makes a relay that got the lock just as another committed
+ * re-check those rows and skip the ones now published. So no row is
  * published twice, and events of one subject key never overtake each other.
- * A failed publish stops the batch at that row (recording attempts and
- * last_error) so later rows do not overtake it; the relay then backs off
- * exponentially up to `maxBackoffMs`.
+ * A failed publish records attempts and last_error on its row and holds
+ * back the later rows of its key (other keys go on); the relay then backs
+ * off exponentially up to `maxBackoffMs`.
  *
  * When the process traces, each publish is a PRODUCER span in the trace of
  * the request that wrote the event (see tracePublish), named after the
@@ -119,39 +129,62 @@ async function relayBatch(
   lockKey: string,
   publish: Publish,
 ): Promise<BatchResult> {
-  const { db, table } = options;
-  return db.transaction(async (tx) => {
-    if (!(await tryLock(tx, lockKey))) return { published: 0, failed: false };
-    const rows = await tx
-      .select({
-        eventId: table.eventId,
-        subject: table.subject,
-        payload: table.payload,
-        headers: table.headers,
-      })
-      .from(table)
-      .where(isNull(table.publishedAt))
-      .orderBy(asc(table.createdAt), asc(table.eventId))
-      .limit(batchSize)
-      .for("update", { skipLocked: true });
-    const sent: string[] = [];
-    for (const row of rows) {
-      try {
-        await publish(row);
-      } catch (err) {
-        options.metrics?.published(row.subject, false);
-        await recordFailure(tx, table, row.eventId, err);
-        options.logger.warn({ err, eventId: row.eventId, subject: row.subject }, "publish failed");
-        break;
-      }
-      options.metrics?.published(row.subject, true);
-      sent.push(row.eventId);
-    }
-    if (sent.length > 0) {
-      await tx.update(table).set({ publishedAt: sql`now()` }).where(inArray(table.eventId, sent));
-    }
-    return { published: sent.length, failed: sent.length < rows.length };
+  return options.db.transaction(async (tx) => {
+    const rows = await claimRows(tx, options.table, lockKey, batchSize);
+    if (rows.length === 0) return { published: 0, failed: false };
+    const outcome = await publishBatch(rows, publish);
+    await settle(tx, options, outcome);
+    return { published: outcome.sent.length, failed: outcome.failed.length > 0 };
   });
+}
+
+// Marks what the broker acknowledged, records what it refused, in the
+// batch's transaction; one statement each however many rows.
+async function settle(
+  tx: AppTransaction,
+  options: OutboxRelayOptions,
+  { sent, failed, held }: BatchOutcome<OutgoingMessage>,
+): Promise<void> {
+  const { table, metrics } = options;
+  for (const row of sent) metrics?.published(row.subject, true);
+  for (const { message } of failed) metrics?.published(message.subject, false);
+  if (sent.length > 0) {
+    const ids = sent.map((row) => row.eventId);
+    await tx.update(table).set({ publishedAt: publishTime }).where(idIn(table, ids));
+  }
+  if (failed.length === 0) return;
+  await recordFailures(tx, table, failed);
+  const [{ message, error }] = failed as [PublishFailure<OutgoingMessage>];
+  options.logger.warn(
+    { err: error, eventId: message.eventId, failed: failed.length, held },
+    "publish failed",
+  );
+}
+
+// When the broker acknowledged the row, not when the relay's transaction began.
+const publishTime = sql`clock_timestamp()`;
+
+// The advisory lock is taken in the same statement (an uncorrelated
+// subquery, evaluated once, as a one-time filter): a relay that does not get
+// it sees no rows. It is taken after the statement's snapshot, so rows
+// another relay published just before are only skipped thanks to the row
+// locks: `FOR UPDATE` re-reads a row updated since the snapshot and drops it
+// when it no longer matches `published_at is null`
+// (https://www.postgresql.org/docs/current/transaction-iso.html#XACT-READ-COMMITTED).
+function claimRows(tx: AppTransaction, table: OutboxTable, lockKey: string, limit: number) {
+  const locked = sql`(select pg_try_advisory_xact_lock(hashtextextended(${lockKey}, 0)))`;
+  return tx
+    .select({
+      eventId: table.eventId,
+      subject: table.subject,
+      payload: table.payload,
+      headers: table.headers,
+    })
+    .from(table)
+    .where(and(isNull(table.publishedAt), locked))
+    .orderBy(asc(table.createdAt), asc(table.eventId))
+    .limit(limit)
+    .for("update", { skipLocked: true });
 }
 
 type Publish = (row: OutgoingMessage) => Promise<unknown>;
@@ -164,20 +197,30 @@ function publisher(broker: EventBroker, tracer: Tracer | undefined): Publish {
     broker.publish(row.subject, row.payload, { msgId: row.eventId, headers: row.headers });
 }
 
-// Transaction-scoped, so it is released by COMMIT or ROLLBACK, even if the
-// process dies mid-batch (the server ends the transaction with the session).
-async function tryLock(tx: AppTransaction, key: string): Promise<boolean> {
-  const [row] = await tx
-    .select({ locked: sql<boolean>`pg_try_advisory_xact_lock(hashtextextended(${key}, 0))` })
-    .from(sql`(select 1) as one`);
-  return row?.locked === true;
+// One statement per distinct reason: when the broker is down, every
+// message of the batch failed the same way.
+async function recordFailures(
+  tx: AppTransaction,
+  table: OutboxTable,
+  failed: readonly PublishFailure<OutgoingMessage>[],
+) {
+  const byReason = new Map<string, string[]>();
+  for (const { message, error } of failed) {
+    const reason = reasonOf(error);
+    byReason.set(reason, [...(byReason.get(reason) ?? []), message.eventId]);
+  }
+  for (const [reason, ids] of byReason) {
+    await tx
+      .update(table)
+      .set({ attempts: sql`${table.attempts} + 1`, lastError: reason })
+      .where(idIn(table, ids));
+  }
 }
 
-async function recordFailure(tx: AppTransaction, table: OutboxTable, id: string, err: unknown) {
-  await tx
-    .update(table)
-    .set({ attempts: sql`${table.attempts} + 1`, lastError: reasonOf(err) })
-    .where(eq(table.eventId, id));
+// One array parameter rather than `in ($1, …, $n)`: the statement's text is
+// the same for every batch size, so the driver prepares it once.
+function idIn(table: OutboxTable, ids: readonly string[]) {
+  return sql`${table.eventId} = any(${sql.param(ids)}::uuid[])`;
 }
 
 async function prune(options: OutboxRelayOptions, retainMs: number): Promise<void> {

@@ -91,9 +91,17 @@ export async function writeEvent<TSchema extends Record<string, unknown>, Desc e
     type,
     payload: encodeEnvelope(envelope),
     headers: headersOf(envelope),
+    createdAt: writeTime,
   });
   return envelope;
 }
+
+// The relay publishes oldest `created_at` first, so it must be when the row
+// was written, not the column default `now()`, which is when the transaction
+// began: a transaction that began first but waited for the entity's row lock
+// writes the later event, and must not sort before it
+// (https://www.postgresql.org/docs/current/functions-datetime.html#FUNCTIONS-DATETIME-CURRENT).
+const writeTime = sql`clock_timestamp()`;
 
 function headersOf(envelope: EventEnvelope): Record<string, string> {
   const headers: Record<string, string> = { [eventHeader.subjectKey]: envelope.subjectKey };

@@ -34,4 +34,5 @@ process.on("message", async (request: Request) => {
   process.send!({ id: request.id, result });
   if (request.method === "stop") process.disconnect();
 });
-process.send!({ id: 0, result: "ready" });
+// "Ready" carries the database's URL, so the parent can count its server process's CPU.
+process.send!({ id: 0, result: database.url ?? "" });

@@ -24,6 +24,7 @@ export const ordersWithoutEvents = defineService({
   name: ordersService.name,
   ports: ordersService.ports,
   database: ordersService.database,
+  audit: ordersService.audit,
   create: ({ config, database, tls, onStop }) => {
     const identity = createUpstreamTransport({
       upstream: "identity",

@@ -23,6 +23,15 @@
  * and the lag from each event's `occur_time` to a subscribed consumer's
  * handler (and, on Postgres, the relay's share of it): at full load, and at
  * half the outbox variant's rate, where nothing should fall behind.
+ *
+ * Calls/s only count what happens during a run: work left behind (a relay
+ * or consumer backlog) is done after it, while each outbox run waits for
+ * the consumer to catch up. So it also prints the CPU time per order of
+ * every process taking part (this one, identity, the consumer, and on
+ * Postgres the server processes of each database), over the runs and their
+ * catch-up (./cpu-meter.ts, Linux): the cost of the outbox wherever it is
+ * paid and whenever, which other work on a shared machine hardly disturbs.
+ * The NATS server is not counted (it may serve others).
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,17 +39,20 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Client, createClient } from "@connectrpc/connect";
 import { and, gte, isNotNull, lt, sql } from "drizzle-orm";
-import { connect } from "nats";
+import { connect, DeliverPolicy } from "nats";
 import { UserService } from "../../../gen/identity/v1/user_service_pb.js";
 import { OrderService } from "../../../gen/orders/v1/order_service_pb.js";
 import { createFastGrpcTransport, type FastGrpcTransport } from "../../../platform/client/index.js";
 import { createTestDatabase, type TestDatabase } from "../../../platform/db/test-database.js";
 import type { EventBroker } from "../../../platform/events/broker.js";
 import { createMemoryBroker } from "../../../platform/events/memory-broker.js";
+import { consumerConfig } from "../../../platform/events/nats-topology.js";
 import { ensureServiceCert } from "../../../platform/pki/index.js";
 import { type RunningService, startService } from "../../../platform/service/index.js";
+import { createUserAsAdmin } from "../../../test/support/test-users.js";
 import * as ordersSchema from "../db/schema.js";
 import { ordersService } from "../orders-service.js";
+import { type CpuMeter, cpuUsed, createCpuMeter } from "./cpu-meter.js";
 import { driveLoad, drivePaced, type LoadResult, percentile } from "./drive-load.js";
 import { waitForIdleCpu } from "./idle-cpu.js";
 import { benchConsumer, type LagConsumer, startLagConsumer } from "./lag-consumer.js";
@@ -81,6 +93,8 @@ interface Bench {
   created(): number;
   /** The outbox variant's database, when on Postgres. */
   readonly outboxDb: OrdersDatabase | undefined;
+  /** CPU time of every process taking part, by role. */
+  readonly cpu: CpuMeter;
 }
 
 // Everything started, so that `finally` stops exactly what did start.
@@ -92,6 +106,7 @@ const started = {
   services: [] as RunningService[],
   transports: [] as FastGrpcTransport[],
   consumer: undefined as LagConsumer | undefined,
+  cpu: undefined as CpuMeter | undefined,
   natsCleanup: undefined as (() => Promise<void>) | undefined,
 };
 
@@ -108,12 +123,13 @@ try {
     await driveLoad(bench.call[variant], load(settings.warmupSeconds));
   }
   await drain(bench);
-  const { results, windows } = await measureRounds(bench);
+  const { results, windows, cpu } = await measureRounds(bench);
   const outboxRate = rate(results.outbox);
   const halfRate = Math.max(1, Math.round(outboxRate / 2));
   const paced = await measurePaced(bench, halfRate);
   console.log("");
   printThroughput(rate(results["no events"]), outboxRate);
+  printCpu(cpu);
   console.log("event lag, occur_time -> subscribed consumer's handler:");
   printLag(`full load (${outboxRate.toFixed(0)} calls/s)`, await lagsIn(bench.consumer, windows));
   printLag(`half load (${halfRate} calls/s)`, await lagsIn(bench.consumer, [paced]));
@@ -169,7 +185,23 @@ async function setUp(): Promise<Bench> {
     ...upstreams,
   });
   started.services.push(plainOrders);
-  started.consumer = await startConsumer(fresh);
+  const consumer = await startConsumer(fresh);
+  started.consumer = consumer.handle;
+  started.cpu = createCpuMeter({
+    roleOf: (commandLine) =>
+      commandLine.includes("identity/main.ts")
+        ? "identity"
+        : commandLine.includes("lag-consumer-process")
+          ? "consumer"
+          : undefined,
+    databases: new Map([
+      [databaseName(identityDb), "postgres: identity"],
+      [databaseName(outboxDb), "postgres: orders"],
+      [databaseName(plainDb), "postgres: orders"],
+      [databaseName(consumer.database), "postgres: consumer"],
+    ]),
+    serverUrl,
+  });
 
   const tls = await ensureServiceCert(certsDir, { service: "gateway" });
   const transport = (port: number) => {
@@ -178,7 +210,11 @@ async function setUp(): Promise<Bench> {
     return t;
   };
   const users = createClient(UserService, transport(started.identity.rpcPort));
-  const { user } = await users.createUser({ email: "bench@example.com", displayName: "Bench" });
+  // An admin creates the user; its token, minted once, goes with every order.
+  const user = await createUserAsAdmin(users, certsDir, {
+    email: "bench@example.com",
+    displayName: "Bench",
+  });
   const placeOutbox = caller(createClient(OrderService, transport(outboxOrders.rpcPort)));
   let created = 0;
   return {
@@ -189,44 +225,71 @@ async function setUp(): Promise<Bench> {
         created++;
       },
     },
-    consumer: started.consumer,
+    consumer: consumer.handle,
     created: () => created,
     outboxDb,
+    cpu: started.cpu,
   };
 
   function caller(client: Client<typeof OrderService>) {
     // Each call is a new order with its own request_id, as a careful client sends.
-    const userId = user!.userId;
-    return () => client.createOrder({ userId, items, currency: "EUR", requestId: randomUUID() });
+    const { userId, headers } = user;
+    return () =>
+      client.createOrder({ userId, items, currency: "EUR", requestId: randomUUID() }, { headers });
   }
 }
 
 // A consuming service on its own database: in its own process on NATS (as
 // deployed), in this one with the embedded broker (which only delivers here).
-async function startConsumer(fresh: () => Promise<OrdersDatabase>): Promise<LagConsumer> {
-  if (natsUrl) return spawnLagConsumer({ natsUrl, durable, databaseServer: serverUrl });
+// It is returned with its database's URL, so that its server process's CPU is counted.
+async function startConsumer(fresh: () => Promise<OrdersDatabase>) {
+  if (natsUrl) {
+    await addConsumerFromNow(natsUrl, durable);
+    const handle = await spawnLagConsumer({ natsUrl, durable, databaseServer: serverUrl });
+    return { handle, database: handle.databaseUrl };
+  }
   const database = await fresh();
-  return startLagConsumer(started.broker!, database, benchConsumer(durable));
+  const handle = await startLagConsumer(started.broker!, database, benchConsumer(durable));
+  return { handle, database: database.url };
+}
+
+function databaseName(database: OrdersDatabase | string | undefined): string {
+  const url = typeof database === "string" ? database : database?.url;
+  return url ? decodeURIComponent(new URL(url).pathname.slice(1)) : "";
 }
 
 async function measureRounds(bench: Bench) {
   const results: Record<Variant, LoadResult[]> = { "no events": [], outbox: [] };
+  const cpu: Record<Variant, CpuPerRun[]> = { "no events": [], outbox: [] };
   const windows: Window[] = [];
   for (let round = 1; round <= settings.rounds; round++) {
     const order: Variant[] = round % 2 === 1 ? ["no events", "outbox"] : ["outbox", "no events"];
     for (const variant of order) {
+      const before = await bench.cpu.sample();
       const from = Date.now();
       const result = await driveLoad(bench.call[variant], load(settings.seconds));
       results[variant].push(result);
-      printRound(round, variant, result);
-      if (variant !== "outbox") continue;
-      windows.push({ from, to: Date.now() });
-      // The next run starts with the consumer caught up, so no backlog spills
-      // into another measurement; the lag is counted up to the last event.
-      await drain(bench);
+      const caughtUp = variant === "outbox" ? await catchUp(bench, { from, to: Date.now() }) : "";
+      printRound(round, variant, result, caughtUp);
+      if (variant === "outbox") windows.push({ from, to: from + result.elapsedMs });
+      cpu[variant].push({ calls: result.calls, ms: cpuUsed(before, await bench.cpu.sample()) });
     }
   }
-  return { results, windows };
+  return { results, windows, cpu };
+}
+
+/** CpuPerRun is the CPU time each role used for one run's calls, catch-up included. */
+interface CpuPerRun {
+  readonly calls: number;
+  readonly ms: ReadonlyMap<string, number>;
+}
+
+// The next run starts with the consumer caught up, so no backlog spills into
+// another measurement; the lag is counted up to the last event. Says how long
+// that took after the load stopped.
+async function catchUp(bench: Bench, run: Window): Promise<string> {
+  await drain(bench);
+  return `  caught up ${(Date.now() - run.to).toFixed(0)} ms after`;
 }
 
 // Open loop at a fixed rate: what the lag is when the system is not saturated.
@@ -308,12 +371,36 @@ function printSetup(): void {
   );
 }
 
-function printRound(round: number, variant: Variant, r: LoadResult): void {
+function printRound(round: number, variant: Variant, r: LoadResult, caughtUp: string): void {
   const errors = r.errors > 0 ? `  errors ${r.errors} (${r.firstError})` : "";
   console.log(
     `round ${round}  ${variant.padEnd(9)}  ${r.callsPerSecond.toFixed(0).padStart(6)} calls/s` +
-      `  latency p50 ${r.p50Ms.toFixed(1)} ms  p99 ${r.p99Ms.toFixed(1)} ms${errors}`,
+      `  latency p50 ${r.p50Ms.toFixed(1)} ms  p99 ${r.p99Ms.toFixed(1)} ms${caughtUp}${errors}`,
   );
+}
+
+// CPU time per order, by process, over the runs and the consumer's catch-up
+// after each: what the outbox costs the whole system, whatever else the
+// machine was doing meanwhile.
+function printCpu(cpu: Record<Variant, CpuPerRun[]>): void {
+  const perOrder = (runs: readonly CpuPerRun[]) => {
+    const calls = runs.reduce((sum, run) => sum + run.calls, 0);
+    const total = new Map<string, number>();
+    for (const run of runs) {
+      for (const [role, ms] of run.ms) total.set(role, (total.get(role) ?? 0) + ms);
+    }
+    return new Map([...total].map(([role, ms]) => [role, (1000 * ms) / calls]));
+  };
+  const plain = perOrder(cpu["no events"]);
+  const outbox = perOrder(cpu.outbox);
+  const roles = [...new Set([...plain.keys(), ...outbox.keys()])].sort();
+  const sum = (m: ReadonlyMap<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const us = (n: number | undefined) => `${(n ?? 0).toFixed(0)} us`.padStart(9);
+  console.log("CPU per order, runs and catch-up:   no events     outbox");
+  for (const role of roles) {
+    console.log(`  ${role.padEnd(32)}${us(plain.get(role))}  ${us(outbox.get(role))}`);
+  }
+  console.log(`  ${"total".padEnd(32)}${us(sum(plain))}  ${us(sum(outbox))}`);
 }
 
 function printThroughput(plain: number, outbox: number): void {
@@ -330,6 +417,23 @@ function printLag(label: string, sorted: readonly number[]): void {
   console.log(
     `  ${label.padEnd(26)} p50 ${ms(50)}  p99 ${ms(99)}  max ${ms(100)}  (${sorted.length} events)`,
   );
+}
+
+// On a shared server the stream may hold thousands of older events, which a
+// new durable consumer would otherwise deliver first (DeliverPolicy.All, the
+// platform's policy): they would load the consumer during the runs and count
+// as caught up. Created here first from the same declaration, it starts at
+// the stream's end; the consumer process's ensureTopology then finds it and
+// leaves its deliver policy alone (policies cannot change after creation).
+async function addConsumerFromNow(url: string, name: string): Promise<void> {
+  const nc = await connect({ servers: url, name: "bench-orders-setup" });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const config = { ...consumerConfig(benchConsumer(name)), deliver_policy: DeliverPolicy.New };
+    await jsm.consumers.add(streamName, config);
+  } finally {
+    await nc.close();
+  }
 }
 
 async function hasStream(url: string): Promise<boolean> {
@@ -361,6 +465,7 @@ async function cleanUpNats(url: string, name: string, streamExisted: boolean): P
 async function cleanUp(): Promise<void> {
   const quietly = (p: Promise<unknown> | undefined) => p?.catch(() => {});
   await quietly(started.consumer?.stop());
+  await quietly(started.cpu?.close());
   await Promise.all(started.transports.map((t) => quietly(t.close())));
   for (const service of started.services) await quietly(service.stop());
   await quietly(started.broker?.close());

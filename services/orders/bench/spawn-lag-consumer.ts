@@ -8,13 +8,13 @@ const entry = fileURLToPath(new URL("./lag-consumer-process.ts", import.meta.url
  * spawnLagConsumer runs the bench's consumer in a child process
  * (./lag-consumer-process.ts) on JetStream, with its database on
  * `databaseServer` (a fresh one) or PGlite, and returns a handle that asks
- * it over IPC.
+ * it over IPC, with the URL of the consumer's database ("" on PGlite).
  */
 export async function spawnLagConsumer(options: {
   readonly natsUrl: string;
   readonly durable: string;
   readonly databaseServer: string | undefined;
-}): Promise<LagConsumer> {
+}): Promise<LagConsumer & { readonly databaseUrl: string }> {
   const child = fork(entry, [], {
     execArgv: ["--import", "tsx"],
     env: {
@@ -26,8 +26,9 @@ export async function spawnLagConsumer(options: {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const call = createCaller(child);
-  await call("ready");
+  const databaseUrl = (await call("ready")) as string;
   return {
+    databaseUrl,
     handled: () => call("handled") as Promise<number>,
     lagsBetween: (from, to) => call("lagsBetween", [from, to]) as Promise<number[]>,
     async stop() {
