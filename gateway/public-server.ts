@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answerClientError } from "./edge/client-error-response.js";
 
 /** RequestListener is a node:http request handler. */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -22,27 +23,48 @@ export interface PublicServer {
   beginDrain(): void;
 }
 
-// Socket timeouts for a public edge. headersTimeout bounds a slow-headers
-// (slowloris) client; requestTimeout bounds receiving the whole request
-// (bodies are at most MAX_BODY_BYTES); neither covers the upstream call,
-// which has its own deadline. keepAliveTimeout outlives the 60 s idle
-// timeout of common load balancers (AWS ALB, nginx), so the balancer, not
-// us, closes an idle connection and never sends on one we just closed.
-const HEADERS_TIMEOUT_MS = 10_000;
-const REQUEST_TIMEOUT_MS = 30_000;
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/**
+ * SocketTimeouts are a public edge's defences against slow clients.
+ * `headersTimeoutMs` bounds a slow-headers (slowloris) client;
+ * `requestTimeoutMs` bounds receiving the whole request (bodies are at most
+ * MAX_BODY_BYTES); neither covers the upstream call, which has its own
+ * deadline. `keepAliveTimeoutMs` should outlive the 60 s idle timeout of
+ * common load balancers (AWS ALB, nginx), so the balancer, not us, closes
+ * an idle connection and never sends on one we just closed.
+ */
+export interface SocketTimeouts {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** DEFAULT_SOCKET_TIMEOUTS are the gateway config's defaults. */
+export const DEFAULT_SOCKET_TIMEOUTS: SocketTimeouts = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+});
 
 /**
  * createPublicServer wraps `listener` in a node:http server that counts
  * in-flight requests, so shutdown can wait for exactly those. While
  * draining, responses carry `Connection: close`: a client on a kept-alive
  * connection is moved to another instance instead of reusing this one.
+ * A client too slow with its headers or its request gets 408 and is
+ * disconnected; requests node:http cannot parse get 400 or 431. Those
+ * answers carry the security headers and the envelope too.
  */
-export function createPublicServer(listener: RequestListener): PublicServer {
+export function createPublicServer(
+  listener: RequestListener,
+  timeouts: SocketTimeouts = DEFAULT_SOCKET_TIMEOUTS,
+): PublicServer {
   let inFlight = 0;
   let draining = false;
   let idle: (() => void) | undefined;
-  const server: Server = createServer((req, res) => {
+  // node:http checks both timeouts on an interval (30 s by default), which
+  // would let a slow client keep a socket up to 30 s past its limit.
+  const connectionsCheckingInterval = Math.min(1_000, timeouts.headersTimeoutMs);
+  const server: Server = createServer({ connectionsCheckingInterval }, (req, res) => {
     inFlight++;
     if (draining) res.setHeader("connection", "close");
     res.once("close", () => {
@@ -50,9 +72,10 @@ export function createPublicServer(listener: RequestListener): PublicServer {
     });
     listener(req, res);
   });
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.on("clientError", answerClientError);
+  server.headersTimeout = timeouts.headersTimeoutMs;
+  server.requestTimeout = timeouts.requestTimeoutMs;
+  server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
   return {
     listen: (port, host) =>
       new Promise((resolve, reject) => {

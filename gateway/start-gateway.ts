@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DestinationStream } from "pino";
 import { routes as generatedRoutes } from "../gen/gateway/routes.js";
-import { loadConfig } from "../platform/config/index.js";
+import { createProcessAuthenticator } from "../platform/auth/create-process-authenticator.js";
+import type { Database } from "../platform/db/index.js";
 import { createLogger, type Logger } from "../platform/log/index.js";
 import {
   createHttpMetrics,
@@ -13,10 +14,16 @@ import { type AdminServer, createAdminServer } from "../platform/service/admin-s
 import { resolveTls } from "../platform/service/resolve-tls.js";
 import { loadBuildInfo } from "../platform/status/build-info.js";
 import { startTracing, type Tracing } from "../platform/tracing/index.js";
+import { createGatewayAuthenticator } from "./auth/create-gateway-authenticator.js";
+import { openGatewayDatabase } from "./db/open-gateway-database.js";
 import { createDocsHandler, DOCS_PATH, type DocsHandler } from "./docs/index.js";
-import { type GatewayConfig, gatewayConfig } from "./gateway-config.js";
+import { type IdempotencyCleaner, startIdempotencyCleaner } from "./edge/idempotency-cleaner.js";
+import { createIdempotencyStore, type IdempotencyStore } from "./edge/idempotency-store.js";
+import { setSecurityHeaders } from "./edge/security-headers.js";
+import { type GatewayConfig, loadGatewayConfig, rateLimitsOf } from "./gateway-config.js";
 import { createOpenApiResponder, OPENAPI_PATH, type StaticResponder } from "./openapi-document.js";
 import { createPublicServer, type PublicServer, type RequestListener } from "./public-server.js";
+import type { GatewayAuthenticator } from "./runtime/create-gateway-handler.js";
 import { createGatewayHandler, type RouteSpec } from "./runtime/index.js";
 import { createUpstreams, resolveUpstreams, type Upstreams } from "./upstreams.js";
 
@@ -35,7 +42,16 @@ export interface StartGatewayOptions {
   readonly routes?: readonly RouteSpec[];
   /** Where log lines go; default stdout. */
   readonly logDestination?: DestinationStream;
+  /**
+   * Replaces the gateway's own authentication (bearer tokens and API keys
+   * verified against identity, gateway/auth): for tests of the runtime.
+   */
+  readonly authenticate?: GatewayAuthenticator;
 }
+
+// An idempotency claim outlives the request that holds it by this much:
+// the RPC's deadline bounds the request, then its answer is saved.
+const IDEMPOTENCY_LOCK_MARGIN_MS = 30_000;
 
 interface State {
   started: boolean;
@@ -45,7 +61,8 @@ interface State {
 /**
  * startGateway boots the REST/JSON gateway: config (throws ConfigError
  * listing every problem), logger, the admin port (probes answer while it
- * starts, and `/metrics`), the gateway's mTLS identity, one client
+ * starts, and `/metrics`), the gateway's mTLS identity, its database
+ * (idempotency keys, migrated here, with their cleaner), one client
  * transport per upstream, then the public port serving the generated
  * routes, `/openapi.json` and `/docs`. Everything is built here, once
  * (STYLE.md 15).
@@ -54,7 +71,7 @@ export async function startGateway(
   env: NodeJS.ProcessEnv = process.env,
   options: StartGatewayOptions = {},
 ): Promise<RunningGateway> {
-  const config = loadConfig(gatewayConfig, env);
+  const config = loadGatewayConfig(env);
   const logger = createLogger({
     service: "gateway",
     level: config.logLevel,
@@ -78,20 +95,50 @@ export async function startGateway(
     { metrics },
   );
   const adminPort = await admin.listen(config.adminPort, config.host);
+  let database: Database | undefined;
   try {
     const tls = await resolveTls("gateway", config);
+    database = await openGatewayDatabase(config, { logger, metrics: metrics.registry });
+    const store = createIdempotencyStore(database.db, {
+      lockMs: config.requestTimeoutMs + IDEMPOTENCY_LOCK_MARGIN_MS,
+    });
     const upstreams = createUpstreams(urls, routes, {
       tls,
       maxMessageBytes: config.maxMessageBytes,
     });
     const http = createHttpMetrics(metrics.registry);
-    const server = createPublicServer(
-      await createListener(routes, upstreams, config, logger, http),
+    // Credentials are checked over the same identity connection the routes use.
+    const auth = createProcessAuthenticator(
+      config,
+      tls,
+      undefined,
+      upstreams.transport("identity"),
     );
+    const listener = await createListener(
+      { routes, upstreams, config, logger, metrics: http },
+      {
+        store,
+        authenticate: options.authenticate ?? createGatewayAuthenticator(auth.authenticate, routes),
+      },
+    );
+    const server = createPublicServer(listener, {
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      requestTimeoutMs: config.httpRequestTimeoutMs,
+      keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+    });
     const port = await server.listen(config.port, config.host);
+    const cleaner = startIdempotencyCleaner({
+      store,
+      retentionMs: config.idempotencyRetentionMs,
+      intervalMs: config.idempotencyCleanupIntervalMs,
+      logger,
+    });
     state.started = true;
-    logger.info({ port, admin_port: adminPort, upstreams: urls }, "gateway started");
-    const parts = { server, upstreams, admin, logger, tracing };
+    logger.info(
+      { port, admin_port: adminPort, upstreams: urls, database: database.kind },
+      "gateway started",
+    );
+    const parts = { server, upstreams, admin, logger, tracing, database, cleaner, auth };
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= drain(state, parts, config);
@@ -99,6 +146,7 @@ export async function startGateway(
     };
     return { port, adminPort, logger, stop };
   } catch (err) {
+    await database?.close();
     await admin.close();
     throw err;
   }
@@ -109,12 +157,17 @@ function ready(state: State): { ok: boolean; reason?: string } {
   return state.started ? { ok: true } : { ok: false, reason: "starting" };
 }
 
+interface ListenerParts {
+  readonly routes: readonly RouteSpec[];
+  readonly upstreams: Upstreams;
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly metrics: HttpMetrics;
+}
+
 async function createListener(
-  routes: readonly RouteSpec[],
-  upstreams: Upstreams,
-  config: GatewayConfig,
-  logger: Logger,
-  metrics: HttpMetrics,
+  { routes, upstreams, config, logger, metrics }: ListenerParts,
+  edge: { readonly store: IdempotencyStore; readonly authenticate?: GatewayAuthenticator },
 ): Promise<RequestListener> {
   const api = createGatewayHandler({
     routes,
@@ -123,6 +176,18 @@ async function createListener(
     requestTimeoutMs: config.requestTimeoutMs,
     logger,
     metrics,
+    authenticate: edge.authenticate,
+    rateLimits: {
+      limits: rateLimitsOf(config),
+      trustedProxyHops: config.trustedProxyHops,
+      maxKeys: config.rateLimitMaxKeys,
+    },
+    idempotency: edge.store,
+    cors: {
+      origins: config.corsOrigins,
+      allowCredentials: config.corsAllowCredentials,
+      maxAgeS: config.corsMaxAgeS,
+    },
   });
   const openapi = await createOpenApiResponder();
   const docs = createDocsHandler({ openapiUrl: OPENAPI_PATH });
@@ -137,8 +202,10 @@ async function createListener(
  * assets to the API reference page, and everything else to the route
  * table, whose 404 envelope covers unknown paths. API requests pay two
  * string compares for it. The route table's handler records its own
- * metrics; the document's and the page's requests are recorded here,
- * under `/openapi.json` and `/docs` (assets included).
+ * metrics and sets its own security headers; the document's and the
+ * page's requests get them here (the page then replaces the CSP with its
+ * own) and are recorded under `/openapi.json` and `/docs` (assets
+ * included).
  */
 function dispatch(
   api: RequestListener,
@@ -150,12 +217,14 @@ function dispatch(
     const url = req.url ?? "/";
     if (url.startsWith(OPENAPI_PATH) && isExactPath(url, OPENAPI_PATH.length)) {
       const started = performance.now();
+      setSecurityHeaders(res);
       openapi(req, res);
       observe(recorders.openapi, req, res, started);
     } else if (!url.startsWith(DOCS_PATH)) {
       api(req, res);
     } else {
       const started = performance.now();
+      setSecurityHeaders(res);
       if (docs(req, res, pathOf(url))) observe(recorders.docs, req, res, started);
       else api(req, res);
     }
@@ -189,6 +258,9 @@ interface Parts {
   readonly admin: AdminServer;
   readonly logger: Logger;
   readonly tracing: Tracing;
+  readonly database: Database;
+  readonly cleaner: IdempotencyCleaner;
+  readonly auth: { close(): Promise<void> };
 }
 
 /**
@@ -196,7 +268,8 @@ interface Parts {
  * first, then (after SHUTDOWN_DELAY_MS, for load balancers to notice) the
  * public port stops accepting and in-flight requests finish until
  * SHUTDOWN_TIMEOUT_MS; only then are the upstream connections closed, so
- * no request loses its RPC.
+ * no request loses its RPC, and the database, so every keyed request saved
+ * its answer.
  */
 async function drain(
   state: State,
@@ -210,7 +283,10 @@ async function drain(
   parts.logger.info({ in_flight: parts.server.inFlight() }, "draining");
   if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
   await parts.server.drain(config.shutdownTimeoutMs);
+  await parts.cleaner.stop();
   await parts.upstreams.close();
+  await parts.auth.close();
+  await parts.database.close();
   await parts.admin.close();
   await parts.tracing.shutdown();
   parts.logger.info("stopped");

@@ -1,4 +1,6 @@
 import type { DescMethodUnary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ResponseTooLargeError } from "../platform/client/grpc-unary-call.js";
 import type { UpstreamTransport } from "../platform/client/index.js";
 import type { GatewayCall, RouteSpec } from "./runtime/index.js";
 
@@ -22,13 +24,33 @@ export function createUpstreamCall(
   return async (route, request, ctx) => {
     const transport = plans.get(route);
     if (transport === undefined) throw new Error(`route ${route.pathTemplate} was not planned`);
-    const res = await transport.unary(
-      route.method as DescMethodUnary,
-      ctx.signal,
-      ctx.timeoutMs,
-      ctx.headers,
-      request as never,
-    );
-    return { message: res.message, header: res.header };
+    try {
+      const res = await transport.unary(
+        route.method as DescMethodUnary,
+        ctx.signal,
+        ctx.timeoutMs,
+        ctx.headers,
+        request as never,
+      );
+      // A getter: the transport builds `Headers` only when read, and the
+      // gateway forwards no upstream metadata, so usually nobody does.
+      return {
+        message: res.message,
+        get header() {
+          return res.header;
+        },
+      };
+    } catch (err) {
+      throw fromUpstream(err);
+    }
   };
+}
+
+// An answer too large for the gateway is the upstream's fault: a 500, not
+// the 429 its RESOURCE_EXHAUSTED code would map to.
+function fromUpstream(err: unknown): unknown {
+  if (err instanceof ConnectError && err.cause instanceof ResponseTooLargeError) {
+    return new ConnectError("upstream answer too large", Code.Internal, undefined, undefined, err);
+  }
+  return err;
 }

@@ -16,6 +16,8 @@ export interface Upstreams {
   readonly urls: Readonly<Record<string, string>>;
   /** The runtime's GatewayCall over these transports. */
   readonly call: GatewayCall;
+  /** One upstream's transport, shared with whatever else calls it (credential checks). */
+  transport(name: string): UpstreamTransport | undefined;
   /** Lets in-flight calls finish, then closes every connection. */
   close(): Promise<void>;
 }
@@ -71,6 +73,7 @@ export function createUpstreams(
   return {
     urls,
     call: createUpstreamCall(routes, transports),
+    transport: (name) => transports.get(name),
     close: async () => {
       await Promise.all([...transports.values()].map((t) => t.close()));
     },

@@ -18,6 +18,10 @@ export interface GatewayProcessOptions {
   readonly identityPort: number;
   /** Write a V8 CPU profile here when the gateway exits (node --cpu-prof). */
   readonly cpuProfDir?: string;
+  /** Another entry calling startGateway (e.g. auth-gateway-entry.ts); default gateway/main.ts. */
+  readonly entry?: string;
+  /** Settings on top of the ones below (e.g. DATA_DIR, RATE_LIMIT_READ). */
+  readonly extraEnv?: Record<string, string>;
 }
 
 const ENTRY = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -30,19 +34,25 @@ const ENTRY = fileURLToPath(new URL("../main.ts", import.meta.url));
  */
 export async function startGatewayProcess(opts: GatewayProcessOptions): Promise<GatewayProcess> {
   const profile = opts.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
-  const child = spawnPinned(SERVER_CORE, process.execPath, [...profile, "--import", "tsx", ENTRY], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: {
-      ...process.env,
-      PORT: "0",
-      ADMIN_PORT: "0",
-      LOG_LEVEL: "info",
-      TLS_CERT_PATH: opts.certFile,
-      TLS_KEY_PATH: opts.keyFile,
-      TLS_CA_PATH: opts.caFile,
-      UPSTREAMS: `identity=https://127.0.0.1:${opts.identityPort}`,
+  const child = spawnPinned(
+    SERVER_CORE,
+    process.execPath,
+    [...profile, "--import", "tsx", opts.entry ?? ENTRY],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: {
+        ...process.env,
+        PORT: "0",
+        ADMIN_PORT: "0",
+        LOG_LEVEL: "info",
+        TLS_CERT_PATH: opts.certFile,
+        TLS_KEY_PATH: opts.keyFile,
+        TLS_CA_PATH: opts.caFile,
+        UPSTREAMS: `identity=https://127.0.0.1:${opts.identityPort}`,
+        ...opts.extraEnv,
+      },
     },
-  });
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`gateway exited with ${code}`));
     child.once("exit", onExit);

@@ -9,6 +9,8 @@ export interface H1LoadRun {
   readonly durationS: number;
   /** Keep per-request latencies (h2load --log-file). */
   readonly logFile?: string;
+  /** Extra request headers, `name: value` (e.g. an Authorization header). */
+  readonly headers?: readonly string[];
 }
 
 /**
@@ -22,6 +24,7 @@ export function runH1Load(run: H1LoadRun): Promise<H2loadResult> {
     "--h1",
     ...["-D", String(run.durationS), "-c", String(run.connections), "-m", "1", "-t", "1"],
     ...["-H", "accept: application/json"],
+    ...(run.headers ?? []).flatMap((header) => ["-H", header]),
     ...(run.logFile ? [`--log-file=${run.logFile}`] : []),
     run.url,
   ];

@@ -4,10 +4,14 @@ import { startCpuMeter } from "../../bench/cpu-usage.js";
 import { readLatencies } from "../../bench/h2load.js";
 import { type LatencySummary, summarizeLatencies } from "../../bench/percentiles.js";
 import { waitForQuiet } from "../../bench/quiet.js";
-import { startServer } from "../../bench/server-process.js";
+import { type ServerStartOptions, startServer } from "../../bench/server-process.js";
 import { benchUserIds } from "../../bench/servers/user-store.js";
 import type { ServiceCert } from "../../platform/pki/index.js";
-import { type GatewayProcess, startGatewayProcess } from "./gateway-process.js";
+import {
+  type GatewayProcess,
+  type GatewayProcessOptions,
+  startGatewayProcess,
+} from "./gateway-process.js";
 import { runH1Load } from "./h1-load.js";
 
 /** RestBenchOptions are the REST side's load settings. */
@@ -20,9 +24,17 @@ export interface RestBenchOptions {
   readonly warmupS: number;
   readonly durationS: number;
   readonly quietWaitS: number;
-  /** Profile the gateway with `node --cpu-prof` into this dir. */
+  /** Profile the gateway and the identity server with `node --cpu-prof` into this dir. */
   readonly profileDir?: string;
   readonly log: (line: string) => void;
+  /** Another identity server entry and settings; default bench/servers/platform-server.ts. */
+  readonly server?: Pick<ServerStartOptions, "entry" | "extraEnv">;
+  /** Another gateway entry and settings; default gateway/main.ts as deployed. */
+  readonly gateway?: Pick<GatewayProcessOptions, "entry" | "extraEnv">;
+  /** Request headers h2load sends on every request (e.g. Authorization). */
+  readonly headers?: readonly string[];
+  /** Proves the path live before the load; default: the user's JSON and a 400 for a bad id. */
+  readonly verify?: (gateway: GatewayProcess, log: (line: string) => void) => Promise<void>;
 }
 
 /** RestRow is one measurement of GET /v1/users/{id} through the gateway. */
@@ -51,22 +63,27 @@ const USER_ID = benchUserIds()[0]!;
  */
 export async function benchRest(opts: RestBenchOptions): Promise<RestRow> {
   const { pki } = opts;
+  const profile = opts.profileDir ? { cpuProfDir: opts.profileDir } : {};
   const server = await startServer("platform", {
     certFile: pki.server.certFile,
     keyFile: pki.server.keyFile,
     caFile: pki.server.caFile,
+    ...profile,
+    ...opts.server,
   });
   const gateway = await startGatewayProcess({
     certFile: opts.gatewayCert.certFile,
     keyFile: opts.gatewayCert.keyFile,
     caFile: opts.gatewayCert.caFile,
     identityPort: server.port,
-    ...(opts.profileDir ? { cpuProfDir: opts.profileDir } : {}),
+    ...profile,
+    ...opts.gateway,
   });
   try {
-    await verify(gateway, opts.log);
+    await (opts.verify ?? verify)(gateway, opts.log);
     const url = `http://127.0.0.1:${gateway.port}/v1/users/${USER_ID}`;
-    const load = { binary: opts.h2load, url, connections: opts.connections };
+    const headers = opts.headers ?? [];
+    const load = { binary: opts.h2load, url, connections: opts.connections, headers };
     await waitForQuiet(opts.quietWaitS, opts.log);
     opts.log(`  rest: warm-up ${opts.warmupS}s`);
     await runH1Load({ ...load, durationS: opts.warmupS });

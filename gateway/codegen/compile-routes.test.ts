@@ -1,7 +1,5 @@
-import type { CodeGeneratorRequest } from "@bufbuild/protobuf/wkt";
-import { beforeAll, describe, expect, it } from "vitest";
-import { protocGenGateway } from "./protoc-gen-gateway.js";
-import { compileProtos } from "./testing/compile-protos.js";
+import { describe, expect, it } from "vitest";
+import { generateCases } from "./testing/generate-cases.js";
 
 /** Each case is one proto file, package bad.<name>, with the RPCs of service S over shared messages. */
 const cases: Record<string, string> = {
@@ -64,21 +62,8 @@ ${rpcs}
 }
 
 describe("protoc-gen-gateway refuses invalid HTTP rules", () => {
-  let request: CodeGeneratorRequest;
-  beforeAll(() => {
-    // One buf build for all cases; each run generates one file.
-    const files = Object.entries(cases).map(([name, rpcs]) => [
-      `bad/${name}.proto`,
-      protoFile(name, rpcs),
-    ]);
-    request = compileProtos(Object.fromEntries(files), {
-      parameter: "target=ts,import_extension=js",
-    });
-  });
-
-  function generate(name: string) {
-    return () => protocGenGateway.run({ ...request, fileToGenerate: [`bad/${name}.proto`] });
-  }
+  // One buf build for all cases; each run generates one file.
+  const generate = generateCases("bad", cases, protoFile);
 
   it.each([
     [

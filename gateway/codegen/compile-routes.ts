@@ -8,6 +8,7 @@ import {
   parsePathTemplate,
   templateShape,
 } from "./path-template.js";
+import { compileDeprecation, type RouteDeprecation } from "./route-deprecation.js";
 
 /**
  * GatewayRoute is an HTTP binding checked against the RPC's messages, with
@@ -20,6 +21,8 @@ export interface GatewayRoute extends HttpBinding {
   readonly upstream: string;
   /** The RPC or its service is marked `deprecated = true`. */
   readonly deprecated: boolean;
+  /** Its `platform.v1.deprecation` dates and headers, set exactly when `deprecated`. */
+  readonly deprecation: RouteDeprecation | undefined;
 }
 
 /** GatewayCodegenError lists every problem found in the HTTP rules, each naming its file, RPC and rule. */
@@ -47,28 +50,20 @@ export function compileRoutes(services: readonly DescService[]): GatewayRoute[] 
 
 function compileMethod(method: DescMethod, problems: string[]): GatewayRoute[] {
   let bindings: HttpBinding[];
+  let deprecation: RouteDeprecation | undefined;
   try {
     bindings = collectHttpBindings(method);
+    if (bindings.length === 0) return [];
+    checkPublic(method);
+    deprecation = compileDeprecation(method);
   } catch (e) {
     problems.push(describeProblem(method, e instanceof BindingError ? e.binding : 0, e));
-    return [];
-  }
-  if (bindings.length > 0 && !isPublic(method)) {
-    // An HTTP binding is a promise to public clients; the policy must agree,
-    // or every call through the gateway would be refused.
-    problems.push(
-      describeProblem(
-        method,
-        0,
-        new RuleError("has an HTTP binding but its platform.v1.policy is not public"),
-      ),
-    );
     return [];
   }
   const routes: GatewayRoute[] = [];
   for (const binding of bindings) {
     try {
-      routes.push(compileBinding(binding));
+      routes.push(compileBinding(binding, deprecation));
     } catch (e) {
       problems.push(describeProblem(method, binding.binding, e));
     }
@@ -76,7 +71,20 @@ function compileMethod(method: DescMethod, problems: string[]): GatewayRoute[] {
   return routes;
 }
 
-function compileBinding(binding: HttpBinding): GatewayRoute {
+/**
+ * An HTTP binding is a promise to public clients; the policy must agree,
+ * or every call through the gateway would be refused.
+ */
+function checkPublic(method: DescMethod): void {
+  if (!isPublic(method)) {
+    throw new RuleError("has an HTTP binding but its platform.v1.policy is not public");
+  }
+}
+
+function compileBinding(
+  binding: HttpBinding,
+  deprecation: RouteDeprecation | undefined,
+): GatewayRoute {
   const { method } = binding;
   if (method.methodKind !== "unary") {
     throw new RuleError(`only unary RPCs can have HTTP bindings, this one is ${method.methodKind}`);
@@ -93,7 +101,8 @@ function compileBinding(binding: HttpBinding): GatewayRoute {
     ...binding,
     template,
     upstream: upstreamOf(method.parent),
-    deprecated: method.deprecated || method.parent.deprecated,
+    deprecated: deprecation !== undefined,
+    deprecation,
   };
 }
 

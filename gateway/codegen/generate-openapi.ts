@@ -4,12 +4,20 @@ import { compareStrings, GatewayCodegenError, type GatewayRoute } from "./compil
 import { resolveTopLevelField } from "./field-paths.js";
 import {
   apiDescription,
-  errorResponse,
   errorSchema,
   idempotencyKeyParameter,
+  requestIdParameter,
 } from "./openapi-conventions.js";
+import { deprecationNote, withDeprecationHeaders } from "./openapi-deprecation.js";
+import { headerComponents } from "./openapi-headers.js";
 import { openApiPath, pathParameters, renderPath } from "./openapi-paths.js";
 import { queryParameters } from "./openapi-query.js";
+import {
+  type EdgeOperation,
+  edgeResponses,
+  responseComponents,
+  successHeaders,
+} from "./openapi-responses.js";
 import {
   createSchemaComponents,
   fieldTypeSchema,
@@ -19,7 +27,9 @@ import {
   type SchemaComponents,
   wellKnownSchema,
 } from "./openapi-schema.js";
-import { commentText, summaryOf } from "./proto-comments.js";
+import { operationSecurity, policyNote, securitySchemes } from "./openapi-security.js";
+import { commentText, joinText, summaryOf } from "./proto-comments.js";
+import { routePolicyOf } from "./route-policy.js";
 
 /** OPENAPI_FILE is where the document goes, relative to the plugin's `out` directory. */
 export const OPENAPI_FILE = "openapi.json";
@@ -61,8 +71,10 @@ export function openApiDocument(
     paths,
     components: {
       schemas: { ...components.all(), Error: errorSchema },
-      responses: { Error: errorResponse },
-      parameters: { IdempotencyKey: idempotencyKeyParameter },
+      responses: responseComponents,
+      parameters: { IdempotencyKey: idempotencyKeyParameter, RequestId: requestIdParameter },
+      headers: headerComponents,
+      securitySchemes,
     },
   };
 }
@@ -102,24 +114,59 @@ function generateOperation(
   const comment = commentText(method);
   const summary = summaryOf(comment);
   const label = labels.get(method.parent)!;
+  const policy = routePolicyOf(method);
+  const edge: EdgeOperation = { policy, keyed: acceptsIdempotencyKey(route, policy.anonymous) };
   const parameters = [
     ...pathParameters(route, pathNames, components),
     ...queryParameters(route, components),
-    ...(acceptsIdempotencyKey(route) ? [{ $ref: "#/components/parameters/IdempotencyKey" }] : []),
+    ...(edge.keyed ? [{ $ref: "#/components/parameters/IdempotencyKey" }] : []),
+    { $ref: "#/components/parameters/RequestId" },
   ];
   return {
     operationId: `${label.replaceAll(".", "_")}_${method.name}${route.binding === 0 ? "" : `_${route.binding}`}`,
     tags: [label],
     summary: summary || undefined,
-    description: comment !== "" && comment !== `${summary}.` ? comment : undefined,
+    description: generateDescription(route, comment, summary, edge),
     deprecated: route.deprecated || undefined,
-    parameters: parameters.length > 0 ? parameters : undefined,
+    security: operationSecurity(policy),
+    parameters,
     requestBody: generateRequestBody(route, components),
-    responses: {
-      "200": generateResponse(route, components),
-      default: { $ref: "#/components/responses/Error" },
-    },
+    responses: generateResponses(route, components, edge),
   };
+}
+
+/** generateDescription is the comment past its summary, then the policy, then the deprecation dates. */
+function generateDescription(
+  route: GatewayRoute,
+  comment: string,
+  summary: string,
+  edge: EdgeOperation,
+): string {
+  return joinText(
+    comment !== `${summary}.` ? comment : undefined,
+    policyNote(edge.policy),
+    route.deprecation === undefined ? undefined : deprecationNote(route.deprecation),
+  );
+}
+
+/** generateResponses is the 200 with the edge's headers, then the edge's error responses. */
+function generateResponses(
+  route: GatewayRoute,
+  components: SchemaComponents,
+  edge: EdgeOperation,
+): Record<string, object> {
+  const success = { ...generateResponse(route, components), headers: successHeaders(edge) };
+  const responses: Record<string, object> = {
+    "200": withDeprecationHeaders(success, route.deprecation),
+  };
+  for (const [status, name] of edgeResponses(edge)) {
+    // A $ref cannot take extra headers (OpenAPI 3.1 Reference Object): inline it then.
+    responses[status] =
+      route.deprecation === undefined
+        ? { $ref: `#/components/responses/${name}` }
+        : withDeprecationHeaders(responseComponents[name], route.deprecation);
+  }
+  return responses;
 }
 
 function generateRequestBody(
@@ -172,9 +219,13 @@ function jsonContent(schema: JsonSchema): object {
   return { "application/json": { schema } };
 }
 
-/** Only POST and PATCH take Idempotency-Key: the other methods are idempotent by definition (RFC 9110 §9.2.2). */
-function acceptsIdempotencyKey(route: GatewayRoute): boolean {
-  return route.httpMethod === "POST" || route.httpMethod === "PATCH";
+/**
+ * Only POST and PATCH take Idempotency-Key: the other methods are idempotent
+ * by definition (RFC 9110 §9.2.2). Anonymous ones ignore it: their answers
+ * carry credentials, never stored (create-gateway-handler.ts idempotencyKeyOf).
+ */
+function acceptsIdempotencyKey(route: GatewayRoute, anonymous: boolean): boolean {
+  return !anonymous && (route.httpMethod === "POST" || route.httpMethod === "PATCH");
 }
 
 /** operationMethod maps an HTTP method to its OpenAPI operation key, or undefined if OpenAPI has none. */

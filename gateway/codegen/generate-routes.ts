@@ -84,6 +84,13 @@ function generateRoute(
   f.print(`    method: ${serviceNames.get(method.parent)}.method.${method.localName},`);
   f.print(`    upstream: ${literal(route.upstream)},`);
   f.print(`    deprecated: ${route.deprecated},`);
+  if (route.deprecation !== undefined) {
+    f.print("    deprecationHeaders: [");
+    for (const [name, value] of route.deprecation.headers) {
+      f.print(`      [${literal(name)}, ${literal(value)}],`);
+    }
+    f.print("    ],");
+  }
   f.print("  },");
 }
 

@@ -1,7 +1,7 @@
 import type { JsonSchema } from "./openapi-schema.js";
 
 // What the gateway adds to every operation, whatever the proto says: the
-// error envelope, the Idempotency-Key header and the JSON conventions.
+// error envelope, the request headers it reads and the JSON conventions.
 
 /** apiDescription is `info.description`: the conventions every operation shares. */
 export const apiDescription = `The public REST/JSON API, generated from the platform's protobuf services (google.api.http annotations).
@@ -14,7 +14,11 @@ export const apiDescription = `The public REST/JSON API, generated from the plat
 
 **Lists** page with a cursor: pass a response's \`next_cursor\` as \`cursor\` to get the next page while \`has_more\` is true.
 
-**Retries.** POST and PATCH accept an \`Idempotency-Key\` header; a retry with the same key does not repeat the effect.`;
+**Authentication.** Send \`Authorization: Bearer <access token or API key>\` (see \`bearerAuth\`). Each operation's \`security\` lists the scopes it requires; without a valid credential it answers 401, without a scope 403. Operations whose \`security\` is empty need no credential.
+
+**Rate limits.** Every operation draws from a budget (its class is named in its description). Responses carry \`RateLimit\` and \`RateLimit-Policy\`; over the budget the answer is 429 with \`Retry-After\`.
+
+**Retries.** Authenticated POST and PATCH operations accept an \`Idempotency-Key\` header; a retry with the same key does not repeat the effect.`;
 
 /** errorSchema is the envelope of every gateway error (DESIGN.md "Gateway (generated)"). */
 export const errorSchema: JsonSchema = {
@@ -53,19 +57,30 @@ export const errorSchema: JsonSchema = {
   required: ["error"],
 };
 
-/** errorResponse is every operation's `default` response. */
-export const errorResponse = {
-  description: "An error. The status follows the error code (400, 401, 403, 404, 409, 429, 5xx).",
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
-};
-
-/** idempotencyKeyParameter is the header POST and PATCH operations accept (Stripe semantics). */
+/** idempotencyKeyParameter is the header authenticated POST and PATCH operations accept (Stripe semantics, docs/gateway.md). */
 export const idempotencyKeyParameter = {
   name: "Idempotency-Key",
   in: "header",
   required: false,
   description:
-    "A unique value (e.g. a UUID) that makes retrying this request safe: " +
-    "repeating it with the same key does not repeat its effect.",
-  schema: { type: "string", maxLength: 255 },
+    "A unique value (e.g. a UUID) that makes retrying this request safe. The first request " +
+    "with a key runs and its answer, success or error, is saved; a retry with the same key " +
+    "and parameters gets that answer again with `Idempotent-Replayed: true`. While the first " +
+    "still runs: 409 `IDEMPOTENCY_KEY_IN_USE`; with other parameters: 422 " +
+    "`IDEMPOTENCY_KEY_REUSED`. Nothing is saved for a request refused before it ran (400, " +
+    "401, 403, 429, 503), so a corrected retry may reuse the key. Keys belong to the caller's " +
+    "account and are kept 24 hours.",
+  // An empty or longer key is 400 IDEMPOTENCY_KEY_INVALID (gateway/edge/idempotency-key.ts).
+  schema: { type: "string", minLength: 1, maxLength: 255 },
+};
+
+/** requestIdParameter is the `X-Request-ID` header every operation accepts and echoes. */
+export const requestIdParameter = {
+  name: "X-Request-ID",
+  in: "header",
+  required: false,
+  description:
+    "Your id for this request, echoed in the `X-Request-ID` response header and logged by every service it reaches. A value that does not match the pattern is replaced by a new UUID.",
+  // platform/rpc/request-id.ts: short printable tokens only, so no log injection.
+  schema: { type: "string", pattern: "^[A-Za-z0-9._:-]{1,128}$" },
 };

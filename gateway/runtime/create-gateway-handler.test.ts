@@ -62,7 +62,8 @@ describe("createGatewayHandler", () => {
     gateway = await startTestGateway();
     const res = await gateway.send("GET", "/v1beta/shelves/1/books/unavailable");
     expect(res.status).toBe(503);
-    expect(res.headers["deprecation"]).toBe("true");
+    expect(res.headers["deprecation"]).toBe("@1688169599");
+    expect(res.headers["sunset"]).toBe("Thu, 31 Dec 2026 23:59:59 GMT");
   });
 
   it("aborts the upstream call when the client disconnects", async () => {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Message } from "@bufbuild/protobuf";
 import type { Span, Tracer } from "@opentelemetry/api";
@@ -11,8 +12,21 @@ import { attr } from "../../platform/tracing/semconv.js";
 import { nameHttpRoute, traceHttpRequest } from "../../platform/tracing/trace-http-request.js";
 import { injectTraceparent } from "../../platform/tracing/traceparent.js";
 import { tracerFor } from "../../platform/tracing/tracer-for.js";
-import { renderError } from "./error-envelope.js";
-import { methodNotAllowed, routeNotFound } from "./gateway-errors.js";
+import { type Cors, type CorsOptions, createCors } from "../edge/cors.js";
+import { idempotencyFingerprint } from "../edge/idempotency-fingerprint.js";
+import { readIdempotencyKey } from "../edge/idempotency-key.js";
+import type { IdempotencyStore, StoredResponse } from "../edge/idempotency-store.js";
+import { type EdgePrincipal, principalKey } from "../edge/principal-key.js";
+import {
+  createRateLimitGate,
+  type RateLimitGate,
+  type RateLimitGateOptions,
+} from "../edge/rate-limit-gate.js";
+import { runIdempotent } from "../edge/run-idempotent.js";
+import { setSecurityHeaders } from "../edge/security-headers.js";
+import { bearerChallenge } from "./bearer-challenge.js";
+import { type ErrorResponse, renderError } from "./error-envelope.js";
+import { corsOriginNotAllowed, methodNotAllowed, routeNotFound } from "./gateway-errors.js";
 import { readJsonBody } from "./read-json-body.js";
 import { mapRequest } from "./request-mapper.js";
 import { planRequest } from "./request-plan.js";
@@ -57,6 +71,16 @@ export interface GatewayLogger {
   error(obj: object, msg: string): void;
 }
 
+/**
+ * GatewayAuthenticator verifies a request's credential (bearer token or API
+ * key) for a matched route: the principal it acts for, undefined for an
+ * anonymous request, or a thrown ConnectError (UNAUTHENTICATED, 401).
+ */
+export type GatewayAuthenticator = (
+  req: IncomingMessage,
+  route: RouteSpec,
+) => EdgePrincipal | undefined | Promise<EdgePrincipal | undefined>;
+
 /** GatewayHandlerOptions configures createGatewayHandler. */
 export interface GatewayHandlerOptions {
   /** The route table (gen/gateway/routes.ts). */
@@ -73,6 +97,21 @@ export interface GatewayHandlerOptions {
    * template, or `unmatched` (see createHttpMetrics).
    */
   readonly metrics?: HttpMetrics;
+  /**
+   * AUTHENTICATION goes here: who each matched request acts for. Without
+   * it every request is anonymous (rate-limited per client IP, no
+   * idempotency keys).
+   */
+  readonly authenticate?: GatewayAuthenticator;
+  /** Per-route rate limits (gateway/edge/rate-limit-gate.ts); none without. */
+  readonly rateLimits?: RateLimitGateOptions;
+  /**
+   * Where `Idempotency-Key`s of POST and PATCH requests are kept; without
+   * a store the header is ignored.
+   */
+  readonly idempotency?: IdempotencyStore;
+  /** The CORS allow-list; none (no CORS headers) without. */
+  readonly cors?: CorsOptions;
 }
 
 /** A Node `request` listener, for `http.createServer` or `http2.createSecureServer` (compat API). */
@@ -89,7 +128,31 @@ interface Gateway {
   /** Each route's recorder, built at startup; `unmatched` for 404 and 405. */
   readonly recorders: ReadonlyMap<RouteSpec, RouteRecorder>;
   readonly unmatched: RouteRecorder;
+  readonly authenticate: GatewayAuthenticator | undefined;
+  readonly rateLimit: RateLimitGate | undefined;
+  readonly idempotency: IdempotencyStore | undefined;
+  readonly cors: Cors | undefined;
 }
+
+/** MatchedRequest is a request whose route is known, as serveRoute reads it. */
+interface MatchedRequest {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  readonly head: boolean;
+  readonly route: RouteSpec;
+  readonly params: ReadonlyMap<string, string>;
+  readonly url: string;
+  readonly queryStart: number;
+  readonly requestId: string;
+  readonly span: Span | undefined;
+}
+
+// A signal that never aborts: keyed requests run to completion (see serveKeyed).
+const NEVER_ABORTED = new AbortController().signal;
+
+// The query of a URL without one; only read (mapRequest, idempotencyFingerprint).
+const NO_QUERY = new URLSearchParams();
 
 // Without metrics, requests are recorded nowhere.
 const NO_RECORDER: RouteRecorder = { observe() {} };
@@ -102,7 +165,11 @@ const NO_RECORDER: RouteRecorder = { observe() {} };
  * calls and writes (STYLE.md 15).
  *
  * Every response carries `X-Request-ID` (the client's when well-formed,
- * else a new one), and is counted and timed once, when it ends (`metrics`).
+ * else a new one) and the security headers, and is counted and timed
+ * once, when it ends (`metrics`). Per request, in this order: a CORS
+ * preflight is answered, the route matched, the caller authenticated,
+ * the rate limit spent, the body read and mapped, an Idempotency-Key
+ * claimed, then the RPC called and its answer written.
  * Errors use the one envelope and status mapping (error-envelope.ts).
  * Upstream response metadata is not forwarded: service headers are
  * internal, and public headers are the gateway's to decide.
@@ -126,6 +193,10 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayReq
       ]),
     ),
     unmatched: options.metrics?.route(UNMATCHED_ROUTE) ?? NO_RECORDER,
+    authenticate: options.authenticate,
+    rateLimit: options.rateLimits && createRateLimitGate(options.routes, options.rateLimits),
+    idempotency: options.idempotency,
+    cors: options.cors && createCors(options.cors),
   };
   const { tracer } = gateway;
   if (tracer === undefined) {
@@ -149,35 +220,136 @@ async function serve(
   const started = performance.now();
   const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
   res.setHeader("x-request-id", requestId);
+  setSecurityHeaders(res);
   span?.setAttribute(attr.requestId, requestId);
   const method = req.method ?? "GET";
   const head = method === "HEAD";
   let recorder = gateway.unmatched;
   try {
+    const cors = gateway.cors?.handle(req, res);
+    if (cors === "answered") return;
+    if (cors === "refused") throw corsOriginNotAllowed();
     const url = req.url ?? "/";
     const queryStart = url.indexOf("?");
     const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
     const { route, params } = resolveRoute(gateway.matcher, method, rawPath, res);
     recorder = gateway.recorders.get(route) ?? recorder;
     if (span) nameHttpRoute(span, method, route.pathTemplate);
-    const body = await readJsonBody(req, gateway.maxBodyBytes);
-    const query = new URLSearchParams(queryStart < 0 ? "" : url.slice(queryStart + 1));
-    const request = mapRequest(route, params, query, body);
-    const result = await gateway.call(
-      route,
-      request,
-      callContext(gateway, req, res, requestId, span),
-    );
-    // Non-GET responses are never reusable; GET caching is decided per route by later layers.
-    if (method !== "GET" && !head) res.setHeader("cache-control", "no-store");
-    writeJson(res, 200, responseJson(route, result.message), head);
+    const matched = { req, res, method, head, route, params, url, queryStart, requestId, span };
+    await serveRoute(gateway, matched);
   } catch (err) {
-    sendError(gateway, res, err, requestId, head);
+    sendError(gateway, req, res, err, requestId);
   } finally {
     // 499 (nginx's "client closed request"): the client left before the answer.
     const status = res.writableEnded ? res.statusCode : 499;
     recorder.observe(method, status, (performance.now() - started) / 1000);
   }
+}
+
+async function serveRoute(gateway: Gateway, m: MatchedRequest): Promise<void> {
+  const { req, res, route } = m;
+  const principal = gateway.authenticate && (await authenticate(gateway, gateway.authenticate, m));
+  // Answers for a principal are private, and non-GET answers (sign-in's
+  // tokens among them) never reusable; GET caching is decided per route by
+  // later layers.
+  if (principal !== undefined || (m.method !== "GET" && !m.head)) {
+    res.setHeader("cache-control", "no-store");
+  }
+  gateway.rateLimit?.(req, res, route, principal);
+  // Read before the body, so a malformed key is refused without reading it.
+  const key = idempotencyKeyOf(gateway, m, principal);
+  const body = await readJsonBody(req, gateway.maxBodyBytes);
+  const query = m.queryStart < 0 ? NO_QUERY : new URLSearchParams(m.url.slice(m.queryStart + 1));
+  const request = mapRequest(route, m.params, query, body);
+  if (key !== undefined) {
+    const fingerprint = idempotencyFingerprint({
+      method: m.method,
+      pathTemplate: route.pathTemplate,
+      params: m.params,
+      query,
+      body,
+    });
+    return serveKeyed(gateway, m, request, { ...key, fingerprint });
+  }
+  const result = await gateway.call(route, request, callContext(gateway, m, false));
+  writeJson(res, 200, responseJson(route, result.message), m.head);
+}
+
+/**
+ * authenticate runs the authenticator. A request it refuses still spends
+ * its client IP's rate limit, so guessing tokens or API keys is throttled
+ * like any other traffic (the 429 then replaces the 401).
+ */
+async function authenticate(
+  gateway: Gateway,
+  authenticator: GatewayAuthenticator,
+  m: MatchedRequest,
+): Promise<EdgePrincipal | undefined> {
+  try {
+    return await authenticator(m.req, m.route);
+  } catch (err) {
+    gateway.rateLimit?.(m.req, m.res, m.route, undefined);
+    throw err;
+  }
+}
+
+/**
+ * idempotencyKeyOf returns the scope and key of a POST or PATCH request
+ * sent with an `Idempotency-Key` by a principal. Anonymous requests
+ * (sign-up, sign-in, refresh) ignore the header: their answers carry
+ * credentials, which are never stored, and they have no account to scope
+ * the key to.
+ */
+function idempotencyKeyOf(
+  gateway: Gateway,
+  m: MatchedRequest,
+  principal: EdgePrincipal | undefined,
+): { scope: string; key: string } | undefined {
+  if (gateway.idempotency === undefined || principal === undefined) return undefined;
+  if (m.method !== "POST" && m.method !== "PATCH") return undefined;
+  const key = readIdempotencyKey(m.req);
+  return key === undefined ? undefined : { scope: principalKey(principal), key };
+}
+
+/**
+ * serveKeyed runs a request under its Idempotency-Key (runIdempotent) and
+ * writes the first response or its replay, marked `Idempotent-Replayed`.
+ * The RPC is not cancelled if the client disconnects: it runs to its
+ * deadline, so the retry finds the saved answer instead of running twice.
+ */
+async function serveKeyed(
+  gateway: Gateway,
+  m: MatchedRequest,
+  request: Message,
+  key: { scope: string; key: string; fingerprint: string },
+): Promise<void> {
+  const { response, replayed } = await runIdempotent({
+    store: gateway.idempotency!,
+    ...key,
+    execute: async () => {
+      const result = await gateway.call(m.route, request, callContext(gateway, m, true));
+      return jsonResponse(200, responseJson(m.route, result.message));
+    },
+    renderError: (err) => {
+      const { status, body } = renderFault(gateway, err, m.requestId);
+      return jsonResponse(status, body);
+    },
+    storeFailed: (err) =>
+      gateway.logger?.error(
+        { err, request_id: m.requestId },
+        "idempotency store failed; the key is released when its lock expires",
+      ),
+  });
+  if (replayed) m.res.setHeader("idempotent-replayed", "true");
+  const { res } = m;
+  res.statusCode = response.status;
+  res.setHeader("content-type", response.contentType);
+  res.setHeader("content-length", Buffer.byteLength(response.body));
+  res.end(response.body);
+}
+
+function jsonResponse(status: number, body: string): StoredResponse {
+  return { status, contentType: "application/json", body };
 }
 
 function resolveRoute(matcher: RouteMatcher, method: string, rawPath: string, res: ServerResponse) {
@@ -187,47 +359,79 @@ function resolveRoute(matcher: RouteMatcher, method: string, rawPath: string, re
     res.setHeader("allow", found.methodNotAllowed.join(", "));
     throw methodNotAllowed(method, found.methodNotAllowed);
   }
-  // RFC 9745-style signal on every response of a deprecated RPC, errors included.
-  // The route table knows no sunset date yet, so no Sunset header (RFC 8594).
-  if (found.route.deprecated) res.setHeader("deprecation", "true");
+  // Deprecation (RFC 9745), Sunset (RFC 8594) and Link on every response of a
+  // deprecated RPC, errors included; formatted by gateway/codegen.
+  const deprecation = found.route.deprecationHeaders;
+  if (deprecation !== undefined) {
+    for (const [name, value] of deprecation) res.setHeader(name, value);
+  }
   return found;
 }
 
-function callContext(
-  gateway: Gateway,
-  req: IncomingMessage,
-  res: ServerResponse,
-  requestId: string,
-  span: Span | undefined,
-): GatewayCallContext {
-  const headers = new Headers({ [REQUEST_ID_HEADER]: requestId });
-  const authorization = req.headers.authorization;
+function callContext(gateway: Gateway, m: MatchedRequest, detached: boolean): GatewayCallContext {
+  const headers = new Headers({ [REQUEST_ID_HEADER]: m.requestId });
+  const authorization = m.req.headers.authorization;
   if (authorization !== undefined) headers.set("authorization", authorization);
   // The upstream's server span hangs under this request's span.
-  if (span) injectTraceparent(headers, span);
-  // The RPC is cancelled if the client disconnects before we answer.
+  if (m.span) injectTraceparent(headers, m.span);
+  if (detached) return { headers, signal: NEVER_ABORTED, timeoutMs: gateway.timeoutMs };
+  return { headers, signal: disconnectSignal(m), timeoutMs: gateway.timeoutMs };
+}
+
+// Each HTTP/1.x connection's signal, aborted when it closes.
+const connectionSignals = new WeakMap<object, AbortSignal>();
+
+/**
+ * disconnectSignal aborts when the client goes away before the answer, so
+ * the RPC is cancelled. Over HTTP/1.x an unanswered response closes only
+ * with its connection (res.destroy() destroys the socket too), so one
+ * signal per connection, made on its first request, serves all of them:
+ * an AbortController and a listener per request were ~3% of the gateway's
+ * CPU (docs/gateway.md "What it costs"). A call that finished has removed
+ * its abort listener, so a later close aborts nothing of it. Other
+ * protocols (the HTTP/2 compat API) get one per request.
+ */
+function disconnectSignal({ req, res }: MatchedRequest): AbortSignal {
+  const socket = req.httpVersionMajor === 1 ? req.socket : undefined;
+  let signal = socket && connectionSignals.get(socket);
+  if (signal !== undefined) return signal;
   const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return { headers, signal: controller.signal, timeoutMs: gateway.timeoutMs };
+  if (socket === undefined) {
+    res.once("close", () => {
+      if (!res.writableFinished) controller.abort();
+    });
+  } else {
+    socket.once("close", () => controller.abort());
+    // Pipelined requests each listen while their call runs: no leak warning.
+    setMaxListeners(0, controller.signal);
+    connectionSignals.set(socket, controller.signal);
+  }
+  signal = controller.signal;
+  return signal;
 }
 
 function sendError(
   gateway: Gateway,
+  req: IncomingMessage,
   res: ServerResponse,
   err: unknown,
   requestId: string,
-  head: boolean,
 ): void {
   if (res.headersSent || res.destroyed) return;
-  const { status, body } = renderError(err, requestId);
-  if (status >= 500) {
-    // The cause stays in the logs; the client got the masked envelope.
-    gateway.logger?.error({ err, request_id: requestId }, "gateway request failed");
-  }
+  const { status, body } = renderFault(gateway, err, requestId);
   // An oversized body may still be arriving: close rather than drain it.
   if (status === 413) res.setHeader("connection", "close");
+  if (status === 401) res.setHeader("www-authenticate", bearerChallenge(req.headers.authorization));
   res.setHeader("cache-control", "no-store");
-  writeJson(res, status, body, head);
+  writeJson(res, status, body, req.method === "HEAD");
+}
+
+// renderError, with server faults (5xx) logged: the cause stays in the
+// logs; the client gets the masked envelope.
+function renderFault(gateway: Gateway, err: unknown, requestId: string): ErrorResponse {
+  const rendered = renderError(err, requestId);
+  if (rendered.status >= 500) {
+    gateway.logger?.error({ err, request_id: requestId }, "gateway request failed");
+  }
+  return rendered;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { errorCodeFromConnectCode, errorCodes } from "./error-codes.js";
@@ -22,5 +23,12 @@ describe("errorCodes", () => {
     expect(errorCodeFromConnectCode(Code.Unknown)).toBe("INTERNAL");
     expect(errorCodeFromConnectCode(Code.DataLoss)).toBe("INTERNAL");
     expect(errorCodeFromConnectCode(77 as Code)).toBe("INTERNAL");
+  });
+});
+
+describe("docs/errors.md", () => {
+  it("lists every code of the catalogue", () => {
+    const doc = readFileSync(new URL("../../docs/errors.md", import.meta.url), "utf8");
+    for (const code of Object.keys(errorCodes)) expect(doc).toContain(`| \`${code}\` |`);
   });
 });

@@ -32,6 +32,17 @@ export const errorCodes = {
   PAYLOAD_TOO_LARGE: "The request body exceeds the gateway's size limit.",
   UNSUPPORTED_MEDIA_TYPE: "A request body must be sent as Content-Type: application/json.",
   MALFORMED_JSON: "The request body is not well-formed UTF-8 JSON.",
+  RATE_LIMITED: "Too many requests for this rate limit; wait Retry-After seconds.",
+  IDEMPOTENCY_KEY_INVALID: "The Idempotency-Key header is empty or longer than 255 characters.",
+  IDEMPOTENCY_KEY_IN_USE:
+    "A request with the same Idempotency-Key is still in progress; retry after it finishes.",
+  IDEMPOTENCY_KEY_REUSED:
+    "The Idempotency-Key was first used with different parameters (422); use a new key.",
+  CORS_ORIGIN_NOT_ALLOWED: "The browser's Origin is not on the gateway's CORS allow-list.",
+  // Answered by the HTTP server before the gateway sees a request.
+  MALFORMED_REQUEST: "The HTTP request could not be parsed (400); the connection is closed.",
+  REQUEST_TIMEOUT: "The request's headers or body arrived too slowly (408).",
+  HEADERS_TOO_LARGE: "The request line or headers exceed the server's limit (431).",
   // Platform reasons (google.rpc.ErrorInfo), raised by platform/rpc.
   VALIDATION_FAILED: "A field broke a validation rule in the contract; see details.",
 } as const;

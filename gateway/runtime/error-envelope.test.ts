@@ -68,9 +68,18 @@ describe("renderError", () => {
   });
 
   it("fills in a message when the error has none", () => {
-    expect(render(new ConnectError("", Code.Unavailable)).envelope.error.message).toBe(
-      "unavailable",
+    expect(render(new ConnectError("", Code.NotFound)).envelope.error.message).toBe("not found");
+  });
+
+  it("keeps UNAVAILABLE's code but not its message, which names the failing dependency", () => {
+    const { status, envelope } = render(
+      new ConnectError("upstream unavailable: ECONNREFUSED 10.0.0.7:50051", Code.Unavailable),
     );
+    expect(status).toBe(503);
+    expect(envelope.error).toMatchObject({
+      code: "UNAVAILABLE",
+      message: "the service is unavailable; retry later",
+    });
   });
 
   it.each([

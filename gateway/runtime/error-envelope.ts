@@ -38,6 +38,10 @@ export const FALLBACK_ERROR_BODY =
 // internals (SQL, hostnames, stack fragments) that must not reach clients.
 const MASKED_MESSAGE = "internal error";
 
+// UNAVAILABLE keeps its code (clients retry on it) but not its message,
+// which names socket errors and which dependency is down (OWASP API8).
+const UNAVAILABLE_MESSAGE = "the service is unavailable; retry later";
+
 // google.rpc.ErrorInfo.reason: UPPER_SNAKE_CASE, at most 63 characters.
 // Anything else is not a stable code and is replaced by the derived one.
 const STABLE_REASON = /^[A-Z][A-Z0-9_]{0,61}[A-Z0-9]$/;
@@ -77,7 +81,10 @@ function clientEnvelope(err: ConnectError, requestId: string) {
   const code = reason ?? errorCodeFromConnectCode(err.code);
   const exact =
     reason !== undefined && info?.domain === ERROR_DOMAIN ? gatewayHttpStatus(reason) : undefined;
-  const message = err.rawMessage || code.toLowerCase().replaceAll("_", " ");
+  const message =
+    err.code === Code.Unavailable && reason === undefined
+      ? UNAVAILABLE_MESSAGE
+      : err.rawMessage || code.toLowerCase().replaceAll("_", " ");
   const body: ErrorEnvelope = {
     error: { code, message, details: fieldViolations(err), request_id: requestId },
   };

@@ -5,7 +5,7 @@ import type { ErrorCode } from "./error-codes.js";
 
 /*
  * Conditions the gateway detects before any RPC are ConnectErrors like every
- * other error (STYLE.md 7): one type flows to the one envelope writer. Three
+ * other error (STYLE.md 7): one type flows to the one envelope writer. Some
  * of them are HTTP-level conditions with an exact status no Connect code
  * expresses; they carry their reason as a google.rpc.ErrorInfo and
  * gatewayHttpStatus pins their status, the role grpc-gateway's
@@ -68,10 +68,68 @@ export function fieldError(field: string, message: string): ConnectError {
   return new ConnectError(message, Code.InvalidArgument, undefined, [detail]);
 }
 
+/**
+ * rateLimited is the 429 for a request over its rate limit; the caller sets
+ * `Retry-After` and the RateLimit headers.
+ */
+export function rateLimited(policy: string, retryAfterS: number): ConnectError {
+  return gatewayError(
+    Code.ResourceExhausted,
+    "RATE_LIMITED",
+    `rate limit "${policy}" exceeded; retry in ${retryAfterS} s`,
+  );
+}
+
+/**
+ * idempotencyKeyInvalid is the 400 for an `Idempotency-Key` that is empty
+ * or longer than `maxLength` characters.
+ */
+export function idempotencyKeyInvalid(maxLength: number): ConnectError {
+  return gatewayError(
+    Code.InvalidArgument,
+    "IDEMPOTENCY_KEY_INVALID",
+    `Idempotency-Key must be 1 to ${maxLength} characters`,
+  );
+}
+
+/**
+ * idempotencyKeyInUse is the 409 for a key whose first request is still
+ * being served (ABORTED: a concurrency conflict; retry later, as Stripe's
+ * `idempotency_key_in_use`).
+ */
+export function idempotencyKeyInUse(): ConnectError {
+  return gatewayError(
+    Code.Aborted,
+    "IDEMPOTENCY_KEY_IN_USE",
+    "a request with this Idempotency-Key is still in progress; retry later",
+  );
+}
+
+/** idempotencyKeyReused is the 422 for a key first used with other request parameters. */
+export function idempotencyKeyReused(): ConnectError {
+  return gatewayError(
+    Code.InvalidArgument,
+    "IDEMPOTENCY_KEY_REUSED",
+    "this Idempotency-Key was used with different request parameters; use a new key",
+  );
+}
+
+/** corsOriginNotAllowed is the 403 for a CORS preflight from an origin not on the allow-list. */
+export function corsOriginNotAllowed(): ConnectError {
+  return gatewayError(
+    Code.PermissionDenied,
+    "CORS_ORIGIN_NOT_ALLOWED",
+    "this origin may not call the API from a browser",
+  );
+}
+
 const exactStatus: ReadonlyMap<string, number> = new Map<ErrorCode, number>([
   ["METHOD_NOT_ALLOWED", 405],
   ["PAYLOAD_TOO_LARGE", 413],
   ["UNSUPPORTED_MEDIA_TYPE", 415],
+  // 422 (RFC 9110 §15.5.21), as Stripe answers a reused key: the request is
+  // well-formed but cannot be processed as its key's first request was.
+  ["IDEMPOTENCY_KEY_REUSED", 422],
 ]);
 
 /**

@@ -27,6 +27,13 @@ export interface RouteSpec {
   readonly upstream: string;
   /** The RPC (or its service) is marked `deprecated = true` in the proto. */
   readonly deprecated: boolean;
+  /**
+   * The response headers of a deprecated route, as [name, value] pairs set
+   * on every response, errors included: `deprecation` (RFC 9745), and
+   * `sunset` (RFC 8594) and `link` when its `platform.v1.deprecation` gives
+   * them. Formatted at generate time; absent when the route is not deprecated.
+   */
+  readonly deprecationHeaders?: readonly (readonly [name: string, value: string])[];
 }
 
 /** SegmentSpec is one path segment: a literal, `*` (one segment) or `**` (the rest). */

@@ -52,6 +52,15 @@ const BOOK = {
   labels: {},
 };
 
+// gwtest.v1 LegacyGetBook's option: deprecated 2023-06-30T23:59:59Z, sunset
+// 2026-12-31T23:59:59Z, as RFC 9745 §2.1 (Structured Field Date) and RFC 8594
+// §3 (HTTP-date) write them, with the guide as both link relations.
+const DEPRECATION_HEADERS = {
+  deprecation: "@1688169599",
+  sunset: "Thu, 31 Dec 2026 23:59:59 GMT",
+  link: '<https://example.com/guides/v1beta>; rel="deprecation", <https://example.com/guides/v1beta>; rel="sunset"',
+};
+
 const cases: Case[] = [
   // Path templates.
   {
@@ -472,11 +481,11 @@ const cases: Case[] = [
     error: { code: "INTERNAL", message: "internal error" },
   },
   {
-    name: "UNAVAILABLE: 503",
+    name: "UNAVAILABLE: 503, the cause not named",
     method: "GET",
     path: "/v1/shelves/1/books/unavailable",
     status: 503,
-    error: { code: "UNAVAILABLE", message: "upstream connection refused" },
+    error: { code: "UNAVAILABLE", message: "the service is unavailable; retry later" },
   },
   {
     name: "DEADLINE_EXCEEDED: 504",
@@ -510,18 +519,34 @@ const cases: Case[] = [
     headers: { "x-request-id": UUID },
   },
   {
-    name: "deprecated route: Deprecation header",
+    name: "deprecated RPC (platform.v1.deprecation): Deprecation, Sunset and Link headers",
     method: "GET",
     path: "/v1beta/shelves/1/books/2",
     status: 200,
-    headers: { deprecation: "true" },
+    rpc: "LegacyGetBook",
+    body: BOOK,
+    headers: DEPRECATION_HEADERS,
+  },
+  {
+    name: "deprecated RPC: the same headers on its errors",
+    method: "GET",
+    path: "/v1beta/shelves/1/books/unavailable",
+    status: 503,
+    error: { code: "UNAVAILABLE" },
+    headers: DEPRECATION_HEADERS,
   },
   {
     name: "non-deprecated GET: no Deprecation, no Cache-Control",
     method: "GET",
     path: "/v1/shelves/1/books/2",
     status: 200,
-    headers: { deprecation: null, "cache-control": null, "content-type": "application/json" },
+    headers: {
+      deprecation: null,
+      sunset: null,
+      link: null,
+      "cache-control": null,
+      "content-type": "application/json",
+    },
   },
   {
     name: "non-GET success: Cache-Control no-store",

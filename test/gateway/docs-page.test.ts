@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDocsHandler, DOCS_CONTENT_SECURITY_POLICY } from "../../gateway/docs/index.js";
+import { setSecurityHeaders } from "../../gateway/edge/security-headers.js";
 
 /*
  * The API reference page in a real browser: headless Chromium (Debian's
@@ -38,6 +39,8 @@ function startServer(): Promise<Server> {
   const docs = createDocsHandler({ title: "protoplane API" });
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? "/", "http://localhost").pathname;
+    // As the gateway serves the page: its security headers first, the page's CSP over them.
+    setSecurityHeaders(res);
     if (docs(req, res, pathname)) return;
     if (pathname === "/openapi.json") {
       res.writeHead(200, { "content-type": "application/json" }).end(openapi);
@@ -141,7 +144,9 @@ describe.skipIf(!hasChromium)(suite, () => {
         "DELETE /v1/users/{user_id}",
       ]),
     );
-    await expect.poll(() => page.getByText("CreateUser registers a new user").count()).toBe(1);
+    await expect
+      .poll(() => page.getByText("CreateUser adds a user without credentials").count())
+      .toBe(1);
 
     // Deep links: opening an operation puts it in the URL.
     await page.locator(".opblock-summary", { hasText: "CreateUser" }).first().click();

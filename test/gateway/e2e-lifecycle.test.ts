@@ -16,9 +16,11 @@ import {
   UserService,
 } from "../../gen/identity/v1/user_service_pb.js";
 import type { ServiceRegistration } from "../../platform/rpc/service-registration.js";
+import { createGatewayDatabase, type GatewayDatabase } from "../support/gateway-database.js";
 import { createGatewayClient } from "../support/gateway-http.js";
 import { type StartedRpcServer, startRpcServer } from "../support/start-rpc-server.js";
 import { createTestPki, type TestPki } from "../support/test-pki.js";
+import { bearer, mintTestToken } from "../support/test-tokens.js";
 
 function idWithDelay(ms: number): string {
   return `0190f3a4-5b6c-7d8e-9f00-112233445${ms.toString(16).padStart(3, "0")}`;
@@ -51,9 +53,12 @@ async function getUser(req: GetUserRequest, ctx: HandlerContext) {
 
 let pki: TestPki;
 let upstream: StartedRpcServer;
+// The upstream verifies the caller's token, as every service does.
+let auth: { authorization: string };
 
 beforeAll(async () => {
   pki = await createTestPki();
+  auth = { authorization: bearer(await mintTestToken(pki.dir, USER_ID)) };
   const identity: ServiceRegistration<typeof UserService> = {
     service: UserService,
     impl: { getUser },
@@ -63,10 +68,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await upstream?.stop();
+  for (const database of databases) await database.remove();
 });
 
-function start(extra: NodeJS.ProcessEnv = {}): Promise<RunningGateway> {
+// Each gateway gets its own database: several run at once here.
+const databases: GatewayDatabase[] = [];
+
+async function start(extra: NodeJS.ProcessEnv = {}): Promise<RunningGateway> {
+  const database = await createGatewayDatabase();
+  databases.push(database);
   return startGateway({
+    ...database.env,
     PORT: "0",
     ADMIN_PORT: "0",
     CERTS_DIR: pki.dir,
@@ -89,7 +101,7 @@ describe("what the upstream receives", () => {
     const res = await createGatewayClient(gateway.port).send("GET", `/v1/users/${USER_ID}`, {
       headers: {
         "x-request-id": "req-propagated-1",
-        authorization: "Bearer t0ken",
+        ...auth,
         cookie: "session=secret",
         "x-forwarded-for": "203.0.113.9",
       },
@@ -98,7 +110,7 @@ describe("what the upstream receives", () => {
     expect(res.body.user_id).toBe(USER_ID);
     const { headers } = seen[0]!;
     expect(headers["x-request-id"]).toBe("req-propagated-1");
-    expect(headers.authorization).toBe("Bearer t0ken");
+    expect(headers.authorization).toBe(auth.authorization);
     expect(headers.cookie).toBeUndefined();
     expect(headers["x-forwarded-for"]).toBeUndefined();
     // grpc-timeout carries the request timeout (gRFC: value + unit, here "400m" or just below).
@@ -112,6 +124,7 @@ describe("what the upstream receives", () => {
     const res = await createGatewayClient(gateway.port).send(
       "GET",
       `/v1/users/${idWithDelay(900)}`,
+      { headers: auth },
     );
     expect(res.status).toBe(504);
     expect(res.body.error.code).toBe("DEADLINE_EXCEEDED");
@@ -128,7 +141,7 @@ describe("graceful shutdown", () => {
   it("turns readiness 503, finishes the request in flight, then stops accepting", async () => {
     const gateway = await start({ SHUTDOWN_DELAY_MS: "150", REQUEST_TIMEOUT_MS: "5000" });
     const api = createGatewayClient(gateway.port);
-    const inFlight = api.send("GET", `/v1/users/${idWithDelay(400)}`);
+    const inFlight = api.send("GET", `/v1/users/${idWithDelay(400)}`, { headers: auth });
     await new Promise((r) => setTimeout(r, 100));
 
     const stopped = gateway.stop();
@@ -146,7 +159,7 @@ describe("graceful shutdown", () => {
   it("cuts a request that outlives SHUTDOWN_TIMEOUT_MS, cancelling its RPC, and still stops", async () => {
     const gateway = await start({ SHUTDOWN_TIMEOUT_MS: "100", REQUEST_TIMEOUT_MS: "5000" });
     const inFlight = createGatewayClient(gateway.port)
-      .send("GET", `/v1/users/${idWithDelay(2000)}`)
+      .send("GET", `/v1/users/${idWithDelay(2000)}`, { headers: auth })
       .then(
         () => "answered",
         () => "cut",

@@ -9,11 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, type GatewayClient } from "../support/gateway-http.js";
 import { jsonLines, type SpawnedGateway, spawnGateway } from "../support/spawn-gateway.js";
 import { type SpawnedService, spawnService } from "../support/spawn-service.js";
+import { type AuthHeaders, adminHeaders } from "../support/test-users.js";
 
 describe("gateway/main.ts in front of identity", () => {
   let identity: SpawnedService;
   let gateway: SpawnedGateway;
   let api: GatewayClient;
+  // CreateUser and ListUsers need the admin scope.
+  let admin: AuthHeaders;
 
   beforeAll(async () => {
     identity = await spawnService("identity");
@@ -22,6 +25,7 @@ describe("gateway/main.ts in front of identity", () => {
       UPSTREAMS: `identity=https://127.0.0.1:${identity.rpcPort}`,
     });
     api = createGatewayClient(gateway.port);
+    admin = await adminHeaders(identity.certsDir);
   });
 
   afterAll(() => {
@@ -45,7 +49,7 @@ describe("gateway/main.ts in front of identity", () => {
   it("carries X-Request-ID into identity's own log line for the call", async () => {
     const res = await api.send("POST", "/v1/users", {
       json: { email: "logged@example.com", display_name: "Logged" },
-      headers: { "x-request-id": "req-process-42" },
+      headers: { "x-request-id": "req-process-42", ...admin },
     });
     expect(res.status).toBe(200);
     await expect
@@ -54,11 +58,11 @@ describe("gateway/main.ts in front of identity", () => {
   });
 
   it("answers 503 quickly once identity is gone from under a live connection", async () => {
-    expect((await api.send("GET", "/v1/users")).status).toBe(200);
+    expect((await api.send("GET", "/v1/users", { headers: admin })).status).toBe(200);
     identity.child.kill("SIGTERM");
     expect(await identity.exited).toBe(0);
     const started = performance.now();
-    const res = await api.send("GET", "/v1/users");
+    const res = await api.send("GET", "/v1/users", { headers: admin });
     expect(performance.now() - started).toBeLessThan(2000);
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe("UNAVAILABLE");

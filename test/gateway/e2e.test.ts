@@ -4,11 +4,14 @@
  * TEST_DATABASE_URL). Every response is validated against gen/openapi.json
  * by the test client, so a passing test also means the document is true.
  */
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningGateway, startGateway } from "../../gateway/start-gateway.js";
+import { gatewayDataDir } from "../support/gateway-database.js";
 import { createGatewayClient, type GatewayClient } from "../support/gateway-http.js";
 import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";
+import { type AuthHeaders, adminHeaders, createGatewayUser } from "../support/test-users.js";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
@@ -17,20 +20,30 @@ const MAX_BODY_BYTES = 4096;
 let identity: TestIdentity;
 let gateway: RunningGateway;
 let api: GatewayClient;
+// CreateUser and ListUsers are administrative; a user's own calls carry the user's token.
+let admin: { headers: AuthHeaders };
 
 beforeAll(async () => {
   identity = await startTestIdentity();
   gateway = await startGateway(gatewayEnv(`https://127.0.0.1:${identity.service.rpcPort}`));
   api = createGatewayClient(gateway.port);
+  admin = { headers: await adminHeaders(identity.certsDir) };
 });
 
 afterAll(async () => {
   await gateway?.stop();
   await identity?.stop();
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
+// Each gateway gets its own embedded database (idempotency keys).
+const dataDirs: string[] = [];
+
 function gatewayEnv(identityUrl: string): NodeJS.ProcessEnv {
+  const dataDir = gatewayDataDir();
+  dataDirs.push(dataDir);
   return {
+    DATA_DIR: dataDir,
     PORT: "0",
     ADMIN_PORT: "0",
     CERTS_DIR: identity.certsDir,
@@ -42,26 +55,32 @@ function gatewayEnv(identityUrl: string): NodeJS.ProcessEnv {
 
 let emails = 0;
 async function createUser(name = "Ada") {
-  const res = await api.send("POST", "/v1/users", {
-    json: { email: `user${++emails}@example.com`, display_name: name },
+  const created = await createGatewayUser(api, identity.certsDir, {
+    email: `user${++emails}@example.com`,
+    displayName: name,
   });
-  expect(res.status).toBe(200);
-  return res.body as { user_id: string; email: string; display_name: string; version: string };
+  const user = created.body as {
+    user_id: string;
+    email: string;
+    display_name: string;
+    version: string;
+  };
+  return { user, as: { headers: created.headers } };
 }
 
 describe("users through the gateway", () => {
   it("pages with limit, next_cursor and has_more, oldest first", async () => {
-    const ids = [(await createUser("A")).user_id, (await createUser("B")).user_id];
-    ids.push((await createUser("C")).user_id);
+    const ids = [(await createUser("A")).user.user_id, (await createUser("B")).user.user_id];
+    ids.push((await createUser("C")).user.user_id);
 
-    const first = await api.send("GET", "/v1/users?limit=2");
+    const first = await api.send("GET", "/v1/users?limit=2", admin);
     expect(first.status).toBe(200);
     expect(first.body.data.map((u: { user_id: string }) => u.user_id)).toEqual(ids.slice(0, 2));
     expect(first.body.has_more).toBe(true);
     expect(first.body.next_cursor).not.toBe("");
 
     const cursor = encodeURIComponent(first.body.next_cursor);
-    const second = await api.send("GET", `/v1/users?limit=2&cursor=${cursor}`);
+    const second = await api.send("GET", `/v1/users?limit=2&cursor=${cursor}`, admin);
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ has_more: false, next_cursor: "" });
     expect(second.body.data.map((u: { user_id: string }) => u.user_id)).toEqual(ids.slice(2));
@@ -70,6 +89,7 @@ describe("users through the gateway", () => {
   it("creates a user: 200 with snake_case ProtoJSON, int64 version as a string", async () => {
     const res = await api.send("POST", "/v1/users", {
       json: { email: "grace@example.com", display_name: "Grace" },
+      ...admin,
     });
     expect(res.status).toBe(200);
     expect(res.headers["cache-control"]).toBe("no-store");
@@ -87,14 +107,15 @@ describe("users through the gateway", () => {
   it("accepts lowerCamelCase JSON names on input", async () => {
     const res = await api.send("POST", "/v1/users", {
       json: { email: "camel@example.com", displayName: "Camel" },
+      ...admin,
     });
     expect(res.status).toBe(200);
     expect(res.body.display_name).toBe("Camel");
   });
 
   it("gets a user by id", async () => {
-    const user = await createUser("Lin");
-    const res = await api.send("GET", `/v1/users/${user.user_id}`);
+    const { user, as } = await createUser("Lin");
+    const res = await api.send("GET", `/v1/users/${user.user_id}`, as);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(user);
   });
@@ -102,10 +123,11 @@ describe("users through the gateway", () => {
   // update_mask is a FieldMask: in a URL its ProtoJSON form, lowerCamelCase
   // paths separated by commas (as gen/openapi.json documents it).
   it("updates the fields named by update_mask in the query", async () => {
-    const user = await createUser("Before");
+    const { user, as } = await createUser("Before");
     const path = `/v1/users/${user.user_id}`;
     const renamed = await api.send("PATCH", `${path}?update_mask=displayName`, {
       json: { display_name: "After" },
+      ...as,
     });
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ user_id: user.user_id, display_name: "After" });
@@ -113,6 +135,7 @@ describe("users through the gateway", () => {
 
     const again = await api.send("PATCH", `${path}?update_mask=displayName&version=2`, {
       json: { display_name: "Again" },
+      ...as,
     });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ display_name: "Again", version: "3" });
@@ -120,12 +143,13 @@ describe("users through the gateway", () => {
   });
 
   it("answers a stale version with 409 ABORTED", async () => {
-    const user = await createUser();
+    const { user, as } = await createUser();
     const res = await api.send(
       "PATCH",
       `/v1/users/${user.user_id}?update_mask=displayName&version=7`,
       {
         json: { display_name: "Late" },
+        ...as,
       },
     );
     expect(res.status).toBe(409);
@@ -133,11 +157,11 @@ describe("users through the gateway", () => {
   });
 
   it("deletes a user; then it is 404 NOT_FOUND", async () => {
-    const user = await createUser();
-    const deleted = await api.send("DELETE", `/v1/users/${user.user_id}`);
+    const { user, as } = await createUser();
+    const deleted = await api.send("DELETE", `/v1/users/${user.user_id}`, as);
     expect(deleted.status).toBe(200);
     expect(deleted.body).toEqual({});
-    const gone = await api.send("GET", `/v1/users/${user.user_id}`);
+    const gone = await api.send("GET", `/v1/users/${user.user_id}`, as);
     expect(gone.status).toBe(404);
     expect(gone.body.error).toMatchObject({ code: "NOT_FOUND", details: [] });
   });
@@ -147,6 +171,7 @@ describe("errors through the gateway", () => {
   it("a protovalidate violation is 400 VALIDATION_FAILED naming the field", async () => {
     const res = await api.send("POST", "/v1/users", {
       json: { email: "not-an-email", display_name: "Ada" },
+      ...admin,
     });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("VALIDATION_FAILED");
@@ -156,16 +181,17 @@ describe("errors through the gateway", () => {
   });
 
   it("a taken email is 409", async () => {
-    const user = await createUser();
+    const { user } = await createUser();
     const res = await api.send("POST", "/v1/users", {
       json: { email: user.email.toUpperCase(), display_name: "Copy" },
+      ...admin,
     });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe("ALREADY_EXISTS");
   });
 
   it("a malformed id in the path is 400 naming user_id", async () => {
-    const res = await api.send("GET", "/v1/users/not-a-uuid");
+    const res = await api.send("GET", "/v1/users/not-a-uuid", admin);
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].field).toBe("user_id");
   });
@@ -186,6 +212,7 @@ describe("errors through the gateway", () => {
   it("a body over MAX_BODY_BYTES is 413", async () => {
     const res = await api.send("POST", "/v1/users", {
       json: { email: "big@example.com", display_name: "x".repeat(MAX_BODY_BYTES) },
+      ...admin,
     });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe("PAYLOAD_TOO_LARGE");
@@ -194,7 +221,7 @@ describe("errors through the gateway", () => {
   it("a body that is not JSON is 415", async () => {
     const res = await api.send("POST", "/v1/users", {
       body: "email=a@example.com",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      headers: { "content-type": "application/x-www-form-urlencoded", ...admin.headers },
     });
     expect(res.status).toBe(415);
     expect(res.body.error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
@@ -203,7 +230,7 @@ describe("errors through the gateway", () => {
   it("malformed JSON is 400 MALFORMED_JSON", async () => {
     const res = await api.send("POST", "/v1/users", {
       body: '{"email": ',
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...admin.headers },
     });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("MALFORMED_JSON");
@@ -212,6 +239,7 @@ describe("errors through the gateway", () => {
   it("an unknown JSON field is 400, not silently dropped", async () => {
     const res = await api.send("POST", "/v1/users", {
       json: { email: "extra@example.com", display_name: "Extra", is_admin: true },
+      ...admin,
     });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("INVALID_ARGUMENT");
@@ -221,7 +249,7 @@ describe("errors through the gateway", () => {
 
 describe("request ids", () => {
   it("echoes a well-formed X-Request-ID, in the header and in error envelopes", async () => {
-    const headers = { "x-request-id": "req-e2e-123" };
+    const headers = { "x-request-id": "req-e2e-123", ...admin.headers };
     const ok = await api.send("GET", "/v1/users?limit=1", { headers });
     expect(ok.headers["x-request-id"]).toBe("req-e2e-123");
     const failed = await api.send("GET", "/v1/nothing", { headers });
@@ -230,7 +258,7 @@ describe("request ids", () => {
 
   it("replaces a missing or malformed one with a UUID", async () => {
     const res = await api.send("GET", "/v1/users?limit=1", {
-      headers: { "x-request-id": "bad id\twith spaces" },
+      headers: { "x-request-id": "bad id\twith spaces", ...admin.headers },
     });
     expect(res.headers["x-request-id"]).toMatch(UUID);
   });
@@ -285,7 +313,8 @@ describe("an unreachable upstream", () => {
     const down = await startGateway(gatewayEnv(`https://127.0.0.1:${closedPort}`));
     try {
       const started = performance.now();
-      const res = await createGatewayClient(down.port).send("GET", "/v1/users");
+      // With identity down the gateway cannot check the token either: still 503, not 401.
+      const res = await createGatewayClient(down.port).send("GET", "/v1/users", admin);
       expect(performance.now() - started).toBeLessThan(2000);
       expect(res.status).toBe(503);
       expect(res.body.error.code).toBe("UNAVAILABLE");

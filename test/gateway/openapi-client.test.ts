@@ -15,8 +15,10 @@ import { promisify } from "node:util";
 import openapiTS, { astToString } from "openapi-typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningGateway, startGateway } from "../../gateway/start-gateway.js";
+import { createGatewayDatabase, type GatewayDatabase } from "../support/gateway-database.js";
 import { createOpenApiValidator, type OpenApiDocument } from "../support/openapi-validator.js";
 import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";
+import { mintAdminToken, testUserOf } from "../support/test-users.js";
 
 const OPENAPI_FILE = new URL("../../gen/openapi.json", import.meta.url);
 const doc = JSON.parse(readFileSync(OPENAPI_FILE, "utf8")) as OpenApiDocument;
@@ -32,20 +34,29 @@ import type { components, paths } from "./api.js";
 type User = components["schemas"]["identity.v1.User"];
 type ApiError = components["schemas"]["Error"];
 
-export async function run(baseUrl: string, fetch: typeof globalThis.fetch) {
-  const client = createClient<paths>({ baseUrl, fetch });
-  const created = await client.POST("/v1/users", {
+export interface Tokens {
+  readonly admin: string;
+  forUser(userId: string): Promise<string>;
+}
+
+export async function run(baseUrl: string, fetch: typeof globalThis.fetch, tokens: Tokens) {
+  const bearer = (token: string) => ({ authorization: \`Bearer \${token}\` });
+  // An operator creates and lists users; the user reads and changes their own.
+  const admin = createClient<paths>({ baseUrl, fetch, headers: bearer(tokens.admin) });
+  const created = await admin.POST("/v1/users", {
     body: { email: "typed@example.com", display_name: "Typed" },
   });
   if (created.data === undefined) throw new Error(\`create failed: \${created.response.status}\`);
   const user: User = created.data;
   const userId: string = user.user_id ?? "";
+  const headers = bearer(await tokens.forUser(userId));
+  const client = createClient<paths>({ baseUrl, fetch, headers });
   const got = await client.GET("/v1/users/{user_id}", { params: { path: { user_id: userId } } });
   const renamed = await client.PATCH("/v1/users/{user_id}", {
     params: { path: { user_id: userId }, query: { update_mask: "displayName" } },
     body: { display_name: "Renamed" },
   });
-  const page = await client.GET("/v1/users", { params: { query: { limit: 1 } } });
+  const page = await admin.GET("/v1/users", { params: { query: { limit: 1 } } });
   const missing = await client.GET("/v1/users/{user_id}", {
     params: { path: { user_id: "0190f3a4-5b6c-7d8e-9f00-000000000000" } },
   });
@@ -81,6 +92,7 @@ interface ScenarioResult {
 let scratch: string;
 let identity: TestIdentity;
 let gateway: RunningGateway;
+let gatewayDatabase: GatewayDatabase | undefined;
 let types: string;
 
 beforeAll(async () => {
@@ -92,7 +104,9 @@ beforeAll(async () => {
   writeFileSync(join(scratch, "api.d.ts"), types);
   writeFileSync(join(scratch, "scenario.ts"), SCENARIO);
   identity = await startTestIdentity();
+  gatewayDatabase = await createGatewayDatabase();
   gateway = await startGateway({
+    ...gatewayDatabase.env,
     PORT: "0",
     ADMIN_PORT: "0",
     CERTS_DIR: identity.certsDir,
@@ -103,6 +117,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  await gatewayDatabase?.remove();
   await identity?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
@@ -151,9 +166,18 @@ describe("a client generated from /openapi.json", () => {
       return response;
     };
     const scenario = (await import(pathToFileURL(join(scratch, "scenario.ts")).href)) as {
-      run(baseUrl: string, fetch: typeof globalThis.fetch): Promise<ScenarioResult>;
+      run(
+        baseUrl: string,
+        fetch: typeof globalThis.fetch,
+        tokens: { admin: string; forUser(userId: string): Promise<string> },
+      ): Promise<ScenarioResult>;
     };
-    const result = await scenario.run(`http://127.0.0.1:${gateway.port}`, validatingFetch);
+    const { certsDir } = identity;
+    const tokens = {
+      admin: await mintAdminToken(certsDir),
+      forUser: async (userId: string) => (await testUserOf(certsDir, userId)).token,
+    };
+    const result = await scenario.run(`http://127.0.0.1:${gateway.port}`, validatingFetch, tokens);
 
     expect(result.created).toMatchObject({ email: "typed@example.com", version: "1" });
     expect(result.got).toEqual(result.created);

@@ -12,7 +12,6 @@ const rpc = LibraryService.method;
  *     GetShelf:   get: "/v1/shelves/{shelf_id}"  response_body: "shelf"
  *     GetBook:    get: "/v1/{name=shelves/*\/books/*}"  response_body: "book"
  *                 additional_bindings { get: "/v1/books/{name}" }
- *                 additional_bindings { get: "/v1beta/{name=shelves/*\/books/*}" }  (deprecated)
  *     HeadBook:   custom { kind: "HEAD" path: "/v1/{name=shelves/*\/books/*}" }
  *     ListBooks:  get: "/v1/{parent=shelves/*}/books"
  *                 additional_bindings { get: "/v1/shelves/featured/books" }
@@ -21,14 +20,14 @@ const rpc = LibraryService.method;
  *                 additional_bindings { put: "/v1/{book.name=shelves/*\/books/*}"  body: "*" }
  *     CancelBook: post: "/v1/{name=shelves/*\/books/*}:cancel"  body: "*"
  *     GetFile:    get: "/v1/files/{path=**}"
+ *     LegacyGetBook: get: "/v1beta/{name=shelves/*\/books/*}"  response_body: "book"  (deprecated)
  */
 export const libraryRoutes = {
   getShelf: testRoute("GET", "/v1/shelves/{shelf_id}", rpc.getShelf, { responseBody: "shelf" }),
   getBook: testRoute("GET", "/v1/{name=shelves/*/books/*}", rpc.getBook, { responseBody: "book" }),
   getBookByName: testRoute("GET", "/v1/books/{name}", rpc.getBook, { responseBody: "book" }),
-  getBookBeta: testRoute("GET", "/v1beta/{name=shelves/*/books/*}", rpc.getBook, {
+  getBookBeta: testRoute("GET", "/v1beta/{name=shelves/*/books/*}", rpc.legacyGetBook, {
     responseBody: "book",
-    deprecated: true,
   }),
   headBook: testRoute("HEAD", "/v1/{name=shelves/*/books/*}", rpc.headBook),
   listBooks: testRoute("GET", "/v1/{parent=shelves/*}/books", rpc.listBooks),

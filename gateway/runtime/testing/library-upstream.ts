@@ -9,6 +9,7 @@ import {
   type CreateBookRequest,
   CreateBookResponseSchema,
   type GetBookRequest,
+  type GetBookResponse,
   GetBookResponseSchema,
   type GetFileRequest,
   GetFileResponseSchema,
@@ -16,6 +17,8 @@ import {
   GetShelfResponseSchema,
   HeadBookResponseSchema,
   Kind,
+  type LegacyGetBookRequest,
+  LegacyGetBookResponseSchema,
   ListBooksResponseSchema,
   type UpdateBookRequest,
   UpdateBookResponseSchema,
@@ -94,11 +97,18 @@ async function answer(rpc: string, request: Message, signal: AbortSignal): Promi
       });
     case "GetFile":
       return create(GetFileResponseSchema, { path: (request as GetFileRequest).path, size: 42n });
+    case "LegacyGetBook": {
+      const { book } = (await getBook(request as LegacyGetBookRequest, signal)) as GetBookResponse;
+      return create(LegacyGetBookResponseSchema, { book });
+    }
   }
   throw new ConnectError(`${rpc} is not implemented`, Code.Unimplemented);
 }
 
-async function getBook(request: GetBookRequest, signal: AbortSignal): Promise<Message> {
+async function getBook(
+  request: Pick<GetBookRequest, "name">,
+  signal: AbortSignal,
+): Promise<Message> {
   const id = request.name.slice(request.name.lastIndexOf("/") + 1);
   switch (id) {
     case "unavailable":

@@ -1,4 +1,5 @@
 import type { DescMethod } from "@bufbuild/protobuf";
+import { compileDeprecation } from "../../codegen/route-deprecation.js";
 import type { RouteSpec, SegmentSpec, VariableSpec } from "../route-spec.js";
 
 /**
@@ -11,14 +12,17 @@ import type { RouteSpec, SegmentSpec, VariableSpec } from "../route-spec.js";
  *     Segment  = "*" | "**" | LITERAL | Variable ;
  *     Variable = "{" FieldPath [ "=" Segments ] "}" ;
  *     Verb     = ":" LITERAL ;
+ *
+ * Deprecation comes from the RPC's proto options, read by gateway/codegen.
  */
 export function testRoute(
   httpMethod: string,
   pathTemplate: string,
   method: DescMethod,
-  options: { body?: string; responseBody?: string; deprecated?: boolean } = {},
+  options: { body?: string; responseBody?: string } = {},
 ): RouteSpec {
   const { path, verb } = splitVerb(pathTemplate);
+  const deprecation = compileDeprecation(method);
   const segments: SegmentSpec[] = [];
   const variables: VariableSpec[] = [];
   for (const token of splitTopLevel(path.slice(1))) {
@@ -42,7 +46,8 @@ export function testRoute(
     responseBody: options.responseBody ?? "",
     method,
     upstream: method.parent.file.proto.package.split(".")[0] ?? "",
-    deprecated: options.deprecated ?? false,
+    deprecated: deprecation !== undefined,
+    ...(deprecation && { deprecationHeaders: deprecation.headers }),
   };
 }
 

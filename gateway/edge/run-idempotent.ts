@@ -1,0 +1,67 @@
+import { Code } from "@connectrpc/connect";
+import { toConnectError } from "../../platform/rpc/to-connect-error.js";
+import { idempotencyKeyInUse, idempotencyKeyReused } from "../runtime/gateway-errors.js";
+import type { IdempotencyStore, StoredResponse } from "./idempotency-store.js";
+
+/** IdempotentRequest is one keyed request for {@link runIdempotent}. */
+export interface IdempotentRequest {
+  readonly store: IdempotencyStore;
+  /** The principal's key (`user:<id>`, `key:<id>`): keys are per account. */
+  readonly scope: string;
+  readonly key: string;
+  /** idempotencyFingerprint of the request. */
+  readonly fingerprint: string;
+  /** Runs the request (the upstream call) and renders its success. */
+  execute(): Promise<StoredResponse>;
+  /** Renders a failure of `execute` as the response the client gets. */
+  renderError(err: unknown): StoredResponse;
+  /** Told when the store could not record an outcome; the client is answered anyway. */
+  storeFailed(err: unknown): void;
+}
+
+/** IdempotentOutcome is the response to send, and whether it is a replay. */
+export interface IdempotentOutcome {
+  readonly response: StoredResponse;
+  readonly replayed: boolean;
+}
+
+// Outcomes that are not saved (the key is released, so the client may retry
+// with it): the request was refused before the endpoint started executing,
+// as Stripe saves nothing for a failed validation or a conflict.
+const NOT_EXECUTED: ReadonlySet<Code> = new Set([
+  Code.InvalidArgument,
+  Code.Unauthenticated,
+  Code.PermissionDenied,
+  Code.ResourceExhausted,
+  Code.Unavailable,
+  Code.Canceled,
+]);
+
+/**
+ * runIdempotent serves a request under its Idempotency-Key, with Stripe's
+ * semantics: the first request claims the key and runs; its response,
+ * success or error, is saved before it is sent, and replayed to every
+ * retry with the same parameters. A retry while the first still runs is
+ * 409 IDEMPOTENCY_KEY_IN_USE; the same key with other parameters is 422
+ * IDEMPOTENCY_KEY_REUSED. Requests refused before running (see
+ * NOT_EXECUTED) release the key instead, so a corrected retry can use it.
+ */
+export async function runIdempotent(request: IdempotentRequest): Promise<IdempotentOutcome> {
+  const { store, scope, key } = request;
+  const claim = await store.claim(scope, key, request.fingerprint);
+  if (claim.kind === "replay") return { response: claim.response, replayed: true };
+  if (claim.kind === "in_flight") throw idempotencyKeyInUse();
+  if (claim.kind === "mismatch") throw idempotencyKeyReused();
+  let response: StoredResponse;
+  try {
+    response = await request.execute();
+  } catch (err) {
+    if (NOT_EXECUTED.has(toConnectError(err).code)) {
+      await store.release(scope, key).catch(request.storeFailed);
+      throw err;
+    }
+    response = request.renderError(err);
+  }
+  await store.complete(scope, key, response).catch(request.storeFailed);
+  return { response, replayed: false };
+}
