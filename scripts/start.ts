@@ -110,7 +110,8 @@ function announceService({ name, rpcPort, adminPort }: RunningService): void {
   if (name === "identity") {
     lines.push(
       `    try: npx buf curl --schema . --cacert ${certsDir}/ca.crt --cert ${certsDir}/gateway.crt \\`,
-      `           --key ${certsDir}/gateway.key -d '{}' https://127.0.0.1:${rpcPort}/identity.v1.UserService/ListUsers`,
+      `           --key ${certsDir}/gateway.key -d '{}' https://127.0.0.1:${rpcPort}/identity.v1.AuthService/GetJwks`,
+      "         (other RPCs need an access token: see README, The REST gateway)",
     );
   }
   process.stdout.write([...lines, ""].join("\n"));
@@ -120,7 +121,8 @@ function announceGateway({ port, adminPort }: RunningGateway): void {
   process.stdout.write(
     [
       "",
-      `  gateway  http://127.0.0.1:${port}  (try: curl localhost:${port}/v1/users)`,
+      `  gateway  http://127.0.0.1:${port}  (sign up: POST /v1/auth/register, then send`,
+      "    Authorization: Bearer <access_token>; README, The REST gateway, shows each step)",
       `    API reference   http://127.0.0.1:${port}/docs`,
       `    OpenAPI 3.1     http://127.0.0.1:${port}/openapi.json`,
       `    health          http://127.0.0.1:${adminPort}/health/ready`,

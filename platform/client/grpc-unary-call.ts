@@ -148,10 +148,22 @@ function deadlineError(timeoutMs: number): ConnectError {
   );
 }
 
+/**
+ * ResponseTooLargeError is the cause of the RESOURCE_EXHAUSTED this client
+ * raises itself for an answer over its limit (as gRPC specifies). The
+ * server never said it, so a gateway must not pass it on as the server's
+ * quota (429, "retry later"): it is the server's fault.
+ */
+export class ResponseTooLargeError extends Error {}
+
 function tooLarge(maxMessageBytes: number): ConnectError {
+  const message = `response message exceeds the limit of ${maxMessageBytes} bytes`;
   return new ConnectError(
-    `response message exceeds the limit of ${maxMessageBytes} bytes`,
+    message,
     Code.ResourceExhausted,
+    undefined,
+    undefined,
+    new ResponseTooLargeError(message),
   );
 }
 

@@ -12,6 +12,8 @@ export { bool, integer, oneOf, port, ratio, text, url } from "./env-schemas.js";
 export { deepFreeze, loadConfig } from "./load-config.js";
 export { loadConfigOrExit } from "./load-or-exit.js";
 export {
+  authSettings,
+  dataSettings,
   defineServiceConfig,
   logLevels,
   type PlatformConfig,

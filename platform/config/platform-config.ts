@@ -28,7 +28,27 @@ const trustDomainSchema = text().regex(/^[a-z0-9._-]+$/, {
  * make one service impersonate another.
  */
 export function platformSettings(ports: ServicePorts) {
-  return { ...serverSettings(ports), ...dataSettings(), ...statusSettings() };
+  return { ...serverSettings(ports), ...dataSettings(), ...statusSettings(), ...authSettings() };
+}
+
+/**
+ * authSettings say which access tokens every process accepts (docs/auth.md):
+ * `iss` and `aud` must match, and how long a verified API key is trusted
+ * before identity is asked again (the longest a revoked key still works).
+ */
+export function authSettings() {
+  return {
+    authIssuer: env("AUTH_ISSUER", text(), "`iss` of access tokens", { default: "protoplane" }),
+    authAudience: env("AUTH_AUDIENCE", text(), "`aud` of access tokens", {
+      default: "protoplane-api",
+    }),
+    authApiKeyCacheMs: env(
+      "AUTH_API_KEY_CACHE_MS",
+      integer(0, 600_000),
+      "How long a verified API key is trusted before asking identity again",
+      { default: 5_000 },
+    ),
+  };
 }
 
 // Listening, identity and lifecycle of the process.
@@ -74,7 +94,8 @@ function serverSettings(ports: ServicePorts) {
 
 // Storage and messaging. Connection URLs may embed credentials, so both are
 // secrets: a malformed one is reported without its value.
-function dataSettings() {
+/** dataSettings are the storage and messaging keys; scripts pick the ones they need. */
+export function dataSettings() {
   const postgres = url(["postgres", "postgresql"]).optional();
   const nats = url(["nats", "tls", "ws", "wss"]).optional();
   const timeout = integer(1, 3_600_000);

@@ -9,6 +9,9 @@ export const redactPaths: readonly string[] = Object.freeze([
   ...anyLevel([
     "password",
     "passwd",
+    // A password hash leaked to logs can be cracked offline.
+    "passwordHash",
+    "password_hash",
     "token",
     "accessToken",
     "access_token",

@@ -8,10 +8,12 @@ import {
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
+import type { Authenticator } from "../auth/authenticator.js";
 import type { RpcMetrics } from "../metrics/rpc-metrics.js";
 import { traceServerCall } from "../tracing/trace-server-call.js";
 import { tracerFor } from "../tracing/tracer-for.js";
 import { assertNoUnknownFields } from "./assert-no-unknown-fields.js";
+import { type CallAuthenticator, createCallAuthenticator } from "./authenticate-call.js";
 import { type CallRecorder, createCallRecorder } from "./call-recorder.js";
 import { peerKey } from "./peer.js";
 import type { RequestValidator } from "./request-validator.js";
@@ -53,6 +55,16 @@ export interface ChainDeps {
   readonly logger: Logger;
   /** RED metrics; calls are counted and timed when given. */
   readonly metrics?: RpcMetrics | undefined;
+  /**
+   * Verifies end-user credentials. Without one, calls that need or present
+   * a credential fail UNAUTHENTICATED.
+   */
+  readonly authenticator?: Authenticator | undefined;
+}
+
+// The chain's per-process pieces, resolved once in compileMethods.
+interface Chain extends ChainDeps {
+  readonly authenticate: CallAuthenticator;
 }
 
 /**
@@ -65,11 +77,12 @@ export function compileMethods(
   deps: ChainDeps,
 ): CompiledMethod[] {
   const tracer = tracerFor(String(deps.logger.bindings()["service"] ?? "rpc"));
+  const chain: Chain = { ...deps, authenticate: createCallAuthenticator(deps.authenticator) };
   return regs.flatMap((reg) =>
     reg.service.methods.map((method) => {
       const raw = (reg.impl as Record<string, AnyImpl | undefined>)[method.localName];
       const impl = raw ? raw.bind(reg.impl) : unimplemented(method);
-      return compileMethod(method, impl, reg.policy ?? rpcPolicyOf(method), deps, tracer);
+      return compileMethod(method, impl, reg.policy ?? rpcPolicyOf(method), chain, tracer);
     }),
   );
 }
@@ -78,7 +91,7 @@ function compileMethod(
   method: DescMethod,
   impl: AnyImpl,
   policy: RpcPolicy,
-  deps: ChainDeps,
+  deps: Chain,
   tracer: Tracer | undefined,
 ): CompiledMethod {
   const path = `/${method.parent.typeName}/${method.name}`;
@@ -104,13 +117,15 @@ function wrapUnary(
   method: DescMethod,
   policy: RpcPolicy,
   impl: AnyImpl,
-  deps: ChainDeps,
+  deps: Chain,
   record: CallRecorder,
 ): UnaryFn {
   return async (req, ctx) => {
     const started = performance.now();
     try {
       assertCallerAllowed(policy, ctx.values.get(peerKey), method);
+      const verifying = deps.authenticate(policy, ctx);
+      if (verifying) await verifying;
       checkRequest(method.input, req, deps.validate);
       const res = toMessage(method.output, await impl(req, ctx));
       record(ctx, started, undefined);
@@ -125,13 +140,15 @@ function wrapServerStream(
   method: DescMethod,
   policy: RpcPolicy,
   impl: AnyImpl,
-  deps: ChainDeps,
+  deps: Chain,
   record: CallRecorder,
 ): ServerStreamFn {
   return async function* (req, ctx) {
     const started = performance.now();
     try {
       assertCallerAllowed(policy, ctx.values.get(peerKey), method);
+      const verifying = deps.authenticate(policy, ctx);
+      if (verifying) await verifying;
       checkRequest(method.input, req, deps.validate);
       for await (const out of impl(req, ctx) as AsyncIterable<unknown>) {
         yield toMessage(method.output, out);
@@ -149,11 +166,19 @@ function wrapStreamingInput(
   method: DescMethod,
   policy: RpcPolicy,
   impl: AnyImpl,
-  deps: ChainDeps,
+  deps: Chain,
 ): AnyImpl {
   return (requests, ctx) => {
     assertCallerAllowed(policy, ctx.values.get(peerKey), method);
-    return impl(validateEach(method.input, requests as AsyncIterable<Message>, deps.validate), ctx);
+    const verifying = deps.authenticate(policy, ctx);
+    const run = () =>
+      impl(validateEach(method.input, requests as AsyncIterable<Message>, deps.validate), ctx);
+    if (verifying === undefined) return run();
+    if (method.methodKind === "client_streaming") return verifying.then(run);
+    return (async function* () {
+      await verifying;
+      yield* run() as AsyncIterable<unknown>;
+    })();
   };
 }
 

@@ -1,5 +1,6 @@
 import { createRouterTransport, type HandlerContext, type Transport } from "@connectrpc/connect";
 import pino from "pino";
+import type { Authenticator } from "../auth/authenticator.js";
 import { spiffeIdForService } from "../pki/index.js";
 import { compileMethods } from "./compile-methods.js";
 import { peerKey } from "./peer.js";
@@ -12,6 +13,8 @@ export interface InMemoryTransportOptions {
   /** The calling service's name, as its certificate would carry it; none = unidentified caller. */
   readonly caller?: string;
   readonly trustDomain?: string;
+  /** Verifies end-user credentials, as the server's would; none = any credential is refused. */
+  readonly authenticator?: Authenticator;
 }
 
 /**
@@ -31,6 +34,7 @@ export function createInMemoryTransport(
   const compiled = compileMethods(registrations, {
     validate: createRequestValidator(),
     logger: pino({ level: "silent" }),
+    authenticator: options.authenticator,
   });
   return createRouterTransport((router) => {
     for (const m of compiled) {

@@ -11,6 +11,7 @@ import { registerService, type ServiceRegistration } from "./service-registratio
 const healthPolicy: RpcPolicy = Object.freeze({
   callers: new Set([ANY_SERVICE]),
   public: false,
+  anonymous: false,
   scopes: [],
   idempotent: true,
   timeoutMs: 5_000,

@@ -95,6 +95,21 @@ class LeanContext implements LeanHandlerContext {
   responseTrailerIfSet(): Headers | undefined {
     return this.#responseTrailer;
   }
+
+  header(name: string): string | undefined {
+    const value = this.rawHeaders[name];
+    return Array.isArray(value) ? value[0] : value;
+  }
+}
+
+/**
+ * requestHeaderOf reads one request header (lowercase name) on either path:
+ * the fast path's raw HTTP/2 headers without building a Headers object, or
+ * Connect's Headers.
+ */
+export function requestHeaderOf(ctx: HandlerContext, name: string): string | undefined {
+  if (ctx instanceof LeanContext) return ctx.header(name);
+  return ctx.requestHeader.get(name) ?? undefined;
 }
 
 /** headersFromRaw copies HTTP/2 headers into a Fetch Headers, minus pseudo-headers. */

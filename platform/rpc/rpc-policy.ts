@@ -18,6 +18,8 @@ export const ANY_SERVICE = "*";
 export interface RpcPolicy {
   readonly callers: ReadonlySet<string>;
   readonly public: boolean;
+  /** Public clients may call without a credential (sign-up, sign-in). */
+  readonly anonymous: boolean;
   readonly scopes: readonly string[];
   readonly idempotent: boolean;
   /** Upper bound for the call in ms; undefined when the proto sets none. */
@@ -53,6 +55,7 @@ function compilePolicy(method: DescMethod): RpcPolicy {
   return Object.freeze({
     callers,
     public: source?.public ?? false,
+    anonymous: source?.anonymous ?? false,
     scopes: Object.freeze([...(source?.scopes ?? [])]),
     idempotent: source?.idempotent ?? false,
     timeoutMs: timeout

@@ -11,6 +11,7 @@ import type { TLSSocket } from "node:tls";
 import { createConnectRouter, createContextValues } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Logger } from "pino";
+import type { Authenticator } from "../auth/authenticator.js";
 import type { RpcMetrics } from "../metrics/rpc-metrics.js";
 import { serviceNameFromSpiffeId, spiffeIdFromCert } from "../pki/index.js";
 import { type CompiledMethod, compileMethods } from "./compile-methods.js";
@@ -31,6 +32,8 @@ export interface RpcServerOptions {
   readonly logger: Logger;
   readonly maxMessageBytes: number;
   readonly metrics?: RpcMetrics | undefined;
+  /** Verifies end-user credentials (platform/auth); calls needing one fail without it. */
+  readonly authenticator?: Authenticator | undefined;
 }
 
 /** RpcServer serves gRPC, gRPC-Web and Connect on one mTLS HTTP/2 port. */
@@ -50,7 +53,12 @@ export interface RpcServer {
  * to Connect's handlers. Both run the same compiled method chain.
  */
 export function createRpcServer(opts: RpcServerOptions): RpcServer {
-  const deps = { validate: createRequestValidator(), logger: opts.logger, metrics: opts.metrics };
+  const deps = {
+    validate: createRequestValidator(),
+    logger: opts.logger,
+    metrics: opts.metrics,
+    authenticator: opts.authenticator,
+  };
   const compiled = compileMethods(opts.services, deps);
   const methods = new Map(compiled.map((m) => [m.path, m]));
   const handlers = connectHandlers(compiled, opts.maxMessageBytes);

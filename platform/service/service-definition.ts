@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import type { AuditTable } from "../audit/audit-table.js";
+import type { AuthSources } from "../auth/auth-sources.js";
 import type { ConfigShape, ConfigValues, PlatformSettings, ServicePorts } from "../config/index.js";
 import type { Database } from "../db/index.js";
 import type { ServiceRegistration } from "../rpc/service-registration.js";
@@ -23,6 +25,11 @@ export interface ServiceDeps<S extends ConfigShape, T extends Record<string, unk
    * this service depends on. Checks run in the background, never per request.
    */
   readonly status: StatusRegistry;
+  /**
+   * Identity checks credentials against its own keys and tables; every
+   * other service leaves this alone and asks identity over mTLS.
+   */
+  readonly provideAuthSources: (sources: AuthSources) => void;
 }
 
 /**
@@ -40,6 +47,11 @@ export interface ServiceDefinition<
   readonly database: { readonly schema: T; readonly migrationsFolder: string };
   /** Streams, outbox and subscriptions, when the service publishes or consumes events. */
   readonly events?: ServiceEvents<T>;
+  /**
+   * The service's audit table, when it keeps one: the platform runs its
+   * sealer (startAuditSealer), which chains the rows appendAudit inserts.
+   */
+  readonly audit?: { readonly table: AuditTable };
   readonly create: (
     deps: ServiceDeps<S, T>,
   ) => ServiceRegistration[] | Promise<ServiceRegistration[]>;

@@ -1,7 +1,11 @@
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { type AuditSealer, startAuditSealer } from "../audit/audit-sealer.js";
+import { createAuditStatusCheck } from "../audit/audit-status-check.js";
+import type { AuthSources } from "../auth/auth-sources.js";
+import { createProcessAuthenticator } from "../auth/create-process-authenticator.js";
 import { type ConfigShape, defineServiceConfig, loadConfig } from "../config/index.js";
-import { createDatabase, type Database, runMigrations } from "../db/index.js";
+import { type AppDatabase, createDatabase, type Database, runMigrations } from "../db/index.js";
 import type { EventBroker } from "../events/broker.js";
 import { createLogger } from "../log/index.js";
 import { createMetrics, createRpcMetrics } from "../metrics/index.js";
@@ -87,7 +91,12 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     database,
     events: events && { broker: events.broker, outboxLag: def.events?.outbox && events.lag },
   });
+  const sealer = def.audit
+    ? startAuditSealer({ db: database.db as AppDatabase, table: def.audit.table, logger })
+    : undefined;
+  if (sealer) status.registry.register(createAuditStatusCheck(sealer.backlog));
   const cleanups: (() => Promise<void> | void)[] = [];
+  let authSources: AuthSources | undefined;
   const registrations = await def.create({
     config,
     logger,
@@ -96,7 +105,13 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     notifyEvents: () => events?.notify(),
     onStop: (fn) => cleanups.push(fn),
     status: status.registry,
+    provideAuthSources: (sources) => {
+      authSources = sources;
+    },
   });
+  // Identity provides its own sources; every other service asks identity.
+  const auth = createProcessAuthenticator(config, tls, authSources);
+  cleanups.push(() => auth.close());
   status.monitor.start();
   const served = new Set(registrations.map((r) => r.service.typeName));
   const health = createHealthService({
@@ -110,6 +125,7 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     logger,
     maxMessageBytes: config.maxMessageBytes,
     metrics: createRpcMetrics(metrics.registry),
+    authenticator: auth.authenticate,
   });
   const rpcPort = await rpc.listen(config.rpcPort, config.host);
   state.started = true;
@@ -117,7 +133,17 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     { rpc_port: rpcPort, admin_port: adminPort, database: database.kind },
     "service started",
   );
-  const parts = { rpc, admin, database, logger, events, cleanups, status: status.monitor, tracing };
+  const parts = {
+    rpc,
+    admin,
+    database,
+    logger,
+    events,
+    sealer,
+    cleanups,
+    tracing,
+    status: status.monitor,
+  };
   const stop = once(() => drain(state, parts, config));
   return { name: def.name, rpcPort, adminPort, logger, status: status.monitor, stop };
 }
@@ -142,6 +168,7 @@ interface Parts {
   database: Database;
   logger: Logger;
   events: RunningEvents | undefined;
+  sealer: AuditSealer | undefined;
   cleanups: readonly (() => Promise<void> | void)[];
   status: StatusMonitor;
   tracing: Tracing;
@@ -153,7 +180,7 @@ interface Parts {
  * and in-flight calls finish until the deadline; then the status checks
  * stop (keeping their last results), consumers and the outbox relay stop
  * (committed events not yet published stay in the outbox for the next
- * start), and the database closes.
+ * start), the audit sealer seals what committed, and the database closes.
  */
 async function drain(
   state: { draining: boolean },
@@ -166,6 +193,7 @@ async function drain(
   await parts.rpc.shutdown(config.shutdownTimeoutMs);
   parts.status.stop();
   await parts.events?.stop();
+  await parts.sealer?.stop();
   for (const cleanup of parts.cleanups) await cleanup();
   await parts.database.close();
   await parts.admin.close();

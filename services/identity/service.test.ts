@@ -1,42 +1,55 @@
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserService } from "../../gen/identity/v1/user_service_pb.js";
-import { runMigrations } from "../../platform/db/index.js";
-import { createTestDatabase, type TestDatabase } from "../../platform/db/test-database.js";
-import { createInMemoryTransport } from "../../platform/rpc/create-in-memory-transport.js";
-import { registerService } from "../../platform/rpc/service-registration.js";
-import { createUserService, createUserStore, identitySchema, migrationsFolder } from "./index.js";
+import { ensureServiceCert } from "../../platform/pki/index.js";
+import { ADMIN_SCOPES, mintTestToken } from "../../test/support/test-tokens.js";
+import {
+  as,
+  codeOf,
+  type IdentityTestClients,
+  startIdentityWithClients,
+  uniqueEmail,
+} from "./testing/identity-test-clients.js";
 
-let database: TestDatabase<typeof identitySchema>;
-let client: Client<typeof UserService>;
+let t: IdentityTestClients;
+let adminToken: string;
+const adminId = "01890a5d-ac96-774b-bcce-b302099a0001";
 
 beforeAll(async () => {
-  database = await createTestDatabase(identitySchema);
-  await runMigrations(database, migrationsFolder, { service: "identity" });
-  client = clientAs("gateway");
+  t = await startIdentityWithClients();
+  adminToken = await mintTestToken(t.identity.certsDir, adminId, ADMIN_SCOPES);
 });
-afterAll(() => database.drop());
+afterAll(() => t.stop());
 
-// Through the platform chain, as the named workload would call it over mTLS.
-function clientAs(caller: string | undefined): Client<typeof UserService> {
-  const impl = createUserService({ store: createUserStore(database.db) });
-  const transport = createInMemoryTransport([registerService(UserService, impl)], { caller });
+// Through the whole platform chain, as the gateway calls with an admin's token.
+const client = {
+  createUser: (req: Parameters<Client<typeof UserService>["createUser"]>[0]) =>
+    t.users.createUser(req, as(adminToken)),
+  listUsers: (req: Parameters<Client<typeof UserService>["listUsers"]>[0]) =>
+    t.users.listUsers(req, as(adminToken)),
+};
+
+/** ownerOf is a client acting as the user `userId` with a signed-up user's scopes. */
+async function ownerOf(userId: string) {
+  const options = as(await mintTestToken(t.identity.certsDir, userId));
+  return {
+    getUser: (req: { userId: string }) => t.users.getUser(req, options),
+    updateUser: (req: Parameters<Client<typeof UserService>["updateUser"]>[0]) =>
+      t.users.updateUser(req, options),
+    deleteUser: (req: Parameters<Client<typeof UserService>["deleteUser"]>[0]) =>
+      t.users.deleteUser(req, options),
+  };
+}
+
+// A client presenting another workload's certificate and no end-user credential.
+async function clientAs(service: string): Promise<Client<typeof UserService>> {
+  const cert = await ensureServiceCert(t.identity.certsDir, { service });
+  const transport = createGrpcTransport({
+    baseUrl: `https://127.0.0.1:${t.identity.service.rpcPort}`,
+    nodeOptions: { ca: cert.ca, cert: cert.cert, key: cert.key },
+  });
   return createClient(UserService, transport);
-}
-
-let emails = 0;
-function uniqueEmail(): string {
-  emails++;
-  return `user${emails}@example.com`;
-}
-
-async function codeOf(call: Promise<unknown>): Promise<Code | undefined> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err).code;
-  }
-  return undefined;
 }
 
 describe("UserService", () => {
@@ -49,11 +62,12 @@ describe("UserService", () => {
     expect(created).toMatchObject({ email: "Ada@Example.com", displayName: "Ada", version: 1n });
     expect(created?.createTime).toEqual(created?.updateTime);
     const userId = created!.userId;
+    const owner = await ownerOf(userId);
 
-    const { user: read } = await client.getUser({ userId });
+    const { user: read } = await owner.getUser({ userId });
     expect(read).toEqual(created);
 
-    const { user: updated } = await client.updateUser({
+    const { user: updated } = await owner.updateUser({
       user: { userId, displayName: "Ada Lovelace", email: "ignored@example.com" },
       updateMask: { paths: ["display_name"] },
       version: 1n,
@@ -69,22 +83,23 @@ describe("UserService", () => {
     ];
     expect(after >= before).toBe(true);
 
-    const stale = client.updateUser({
+    const stale = owner.updateUser({
       user: { userId, displayName: "Countess" },
       updateMask: { paths: ["display_name"] },
       version: 1n,
     });
     expect(await codeOf(stale)).toBe(Code.Aborted);
-    expect(await codeOf(client.deleteUser({ userId, version: 1n }))).toBe(Code.Aborted);
+    expect(await codeOf(owner.deleteUser({ userId, version: 1n }))).toBe(Code.Aborted);
 
-    await client.deleteUser({ userId, version: 2n });
-    expect(await codeOf(client.getUser({ userId }))).toBe(Code.NotFound);
-    expect(await codeOf(client.deleteUser({ userId }))).toBe(Code.NotFound);
+    await owner.deleteUser({ userId, version: 2n });
+    expect(await codeOf(owner.getUser({ userId }))).toBe(Code.NotFound);
+    expect(await codeOf(owner.deleteUser({ userId }))).toBe(Code.NotFound);
   });
 
   it("updates without a version precondition, bumping the version", async () => {
     const { user } = await client.createUser({ email: uniqueEmail(), displayName: "Bo" });
-    const { user: updated } = await client.updateUser({
+    const owner = await ownerOf(user!.userId);
+    const { user: updated } = await owner.updateUser({
       user: { userId: user!.userId, email: "bo.new@example.com" },
       updateMask: { paths: ["email"] },
     });
@@ -101,7 +116,7 @@ describe("UserService", () => {
     expect((err as ConnectError).rawMessage).toBe("a user with this email already exists");
 
     const { user: other } = await client.createUser({ email: uniqueEmail(), displayName: "Other" });
-    const update = client.updateUser({
+    const update = (await ownerOf(other!.userId)).updateUser({
       user: { userId: other!.userId, email: "Grace@Example.com" },
       updateMask: { paths: ["email"] },
     });
@@ -109,7 +124,8 @@ describe("UserService", () => {
   });
 
   it("reports an unknown user as NOT_FOUND on update", async () => {
-    const update = client.updateUser({
+    const userId = "01890a5d-ac96-774b-bcce-b302099a8057";
+    const update = (await ownerOf(userId)).updateUser({
       user: { userId: "01890a5d-ac96-774b-bcce-b302099a8057", displayName: "Nobody" },
       updateMask: { paths: ["display_name"] },
     });
@@ -122,16 +138,17 @@ describe("UserService", () => {
     ["an empty display_name named in the mask", { paths: ["display_name"] }, ""],
   ])("rejects %s as INVALID_ARGUMENT", async (_, updateMask, displayName) => {
     const { user } = await client.createUser({ email: uniqueEmail(), displayName: "Kept" });
-    const update = client.updateUser({ user: { userId: user!.userId, displayName }, updateMask });
+    const owner = await ownerOf(user!.userId);
+    const update = owner.updateUser({ user: { userId: user!.userId, displayName }, updateMask });
     expect(await codeOf(update)).toBe(Code.InvalidArgument);
-    expect((await client.getUser({ userId: user!.userId })).user?.displayName).toBe("Kept");
+    expect((await owner.getUser({ userId: user!.userId })).user?.displayName).toBe("Kept");
   });
 
   it("rejects an update that does not say which user", async () => {
-    const update = client.updateUser({
-      user: { displayName: "X" },
-      updateMask: { paths: ["display_name"] },
-    });
+    const update = t.users.updateUser(
+      { user: { displayName: "X" }, updateMask: { paths: ["display_name"] } },
+      as(adminToken),
+    );
     expect(await codeOf(update)).toBe(Code.InvalidArgument);
   });
 
@@ -186,16 +203,17 @@ describe("UserService.ListUsers paging", () => {
   }
 
   it("enforces the proto policy: orders may read a user but not create one", async () => {
-    const orders = clientAs("orders");
+    const orders = await clientAs("orders");
     const { user } = await client.createUser({ email: uniqueEmail(), displayName: "Policy" });
     await expect(orders.getUser({ userId: user!.userId })).resolves.toBeDefined();
     expect(await codeOf(orders.createUser({ email: uniqueEmail(), displayName: "No" }))).toBe(
       Code.PermissionDenied,
     );
-    expect(await codeOf(clientAs("billing").getUser({ userId: user!.userId }))).toBe(
+    expect(await codeOf((await clientAs("billing")).getUser({ userId: user!.userId }))).toBe(
       Code.PermissionDenied,
     );
-    expect(await codeOf(clientAs(undefined).listUsers({}))).toBe(Code.PermissionDenied);
+    // The gateway without a credential: a public call needs a token.
+    expect(await codeOf(t.users.listUsers({}))).toBe(Code.Unauthenticated);
   });
 
   it("rejects requests that break the proto's validation rules", async () => {
@@ -205,7 +223,86 @@ describe("UserService.ListUsers paging", () => {
     expect(await codeOf(client.createUser({ email: uniqueEmail(), displayName: "" }))).toBe(
       Code.InvalidArgument,
     );
-    expect(await codeOf(client.getUser({ userId: "42" }))).toBe(Code.InvalidArgument);
+    expect(await codeOf(t.users.getUser({ userId: "42" }, as(adminToken)))).toBe(
+      Code.InvalidArgument,
+    );
     expect(await codeOf(client.listUsers({ limit: 101 }))).toBe(Code.InvalidArgument);
   });
+});
+
+describe("UserService object-level checks (BOLA, OWASP API1)", () => {
+  async function twoUsers() {
+    const mine = (await client.createUser({ email: uniqueEmail(), displayName: "Mine" })).user!;
+    const theirs = (await client.createUser({ email: uniqueEmail(), displayName: "Theirs" })).user!;
+    return { mine, theirs, me: await ownerOf(mine.userId) };
+  }
+
+  async function refusal(call: Promise<unknown>) {
+    const err = await call.then(() => undefined, ConnectError.from);
+    return { code: err?.code, message: err?.rawMessage };
+  }
+
+  it("answers a user's GetUser, UpdateUser and DeleteUser on someone else exactly as on a missing user", async () => {
+    const { theirs, me } = await twoUsers();
+    const missingId = "01890a5d-ac96-774b-bcce-b302099affff";
+    const missing = await refusal(me.getUser({ userId: missingId }));
+    expect(missing.code).toBe(Code.NotFound);
+    const cases = [
+      (userId: string) => me.getUser({ userId }),
+      (userId: string) =>
+        me.updateUser({
+          user: { userId, displayName: "Hacked" },
+          updateMask: { paths: ["display_name"] },
+        }),
+      (userId: string) => me.deleteUser({ userId }),
+    ];
+    for (const call of cases) {
+      const theirsRefused = await refusal(call(theirs.userId));
+      const missingRefused = await refusal(call(missingId));
+      expect(theirsRefused.code).toBe(Code.NotFound);
+      expect(theirsRefused.message).toBe(missingRefused.message?.replace(missingId, theirs.userId));
+    }
+    // Nothing changed: the admin still reads the other user as it was.
+    const { user } = await t.users.getUser({ userId: theirs.userId }, as(adminToken));
+    expect(user?.displayName).toBe("Theirs");
+  });
+
+  it("lets the admin scope read any user but change none but its own", async () => {
+    const { theirs } = await twoUsers();
+    const read = await t.users.getUser({ userId: theirs.userId }, as(adminToken));
+    expect(read.user?.userId).toBe(theirs.userId);
+    const update = t.users.updateUser(
+      {
+        user: { userId: theirs.userId, displayName: "X" },
+        updateMask: { paths: ["display_name"] },
+      },
+      as(adminToken),
+    );
+    expect(await codeOf(update)).toBe(Code.NotFound);
+    expect(await codeOf(t.users.deleteUser({ userId: theirs.userId }, as(adminToken)))).toBe(
+      Code.NotFound,
+    );
+  });
+
+  it("refuses ListUsers and CreateUser to a user without the admin scope", async () => {
+    const { mine } = await twoUsers();
+    const token = await mintTestToken(t.identity.certsDir, mine.userId);
+    expect(await codeOf(t.users.listUsers({}, as(token)))).toBe(Code.PermissionDenied);
+    const create = t.users.createUser({ email: uniqueEmail(), displayName: "X" }, as(token));
+    expect(await codeOf(create)).toBe(Code.PermissionDenied);
+  });
+
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    "audits an admin's reads of other users, not a user's own reads",
+    async () => {
+      const { mine, theirs, me } = await twoUsers();
+      await me.getUser({ userId: mine.userId });
+      await t.users.getUser({ userId: theirs.userId }, as(adminToken));
+      const rows = await t.sql!`select actor, action, target from identity.audit_log
+      where action = 'user.read' and target in (${`user:${mine.userId}`}, ${`user:${theirs.userId}`})`;
+      expect(rows.map((r) => ({ ...r }))).toEqual([
+        { actor: `user:${adminId}`, action: "user.read", target: `user:${theirs.userId}` },
+      ]);
+    },
+  );
 });

@@ -1,7 +1,9 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { and, asc, eq, gt, type SQL, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
-import { type AppDatabase, mapDbError } from "../../platform/db/index.js";
+import type { AuditCaller } from "../../platform/audit/index.js";
+import { type AppDatabase, mapDbError, withTransaction } from "../../platform/db/index.js";
+import { type AuditEvent, type IdentityTx, recordAudit } from "./audit/record-audit.js";
 import type * as schema from "./db/schema.js";
 import { type UserRow, users } from "./db/schema.js";
 import type { UserChanges } from "./domain/update-mask.js";
@@ -10,6 +12,8 @@ import type { UserChanges } from "./domain/update-mask.js";
 export interface NewUser {
   readonly email: string;
   readonly displayName: string;
+  /** argon2id PHC string, for Register; users made by CreateUser have none. */
+  readonly passwordHash?: string | undefined;
 }
 
 /** UserPage is one page of users, oldest first, and whether more follow. */
@@ -23,13 +27,21 @@ export interface UserPage {
  * throws only ConnectErrors: NOT_FOUND, ABORTED for a stale version, and
  * database errors mapped by `mapDbError`. `expectedVersion` is an optimistic
  * lock: when given, the write applies only to that version of the row.
+ * Each write appends its audit row, naming `caller`, in its transaction.
  */
 export interface UserStore {
-  create(user: NewUser): Promise<UserRow>;
+  create(user: NewUser, caller: AuditCaller): Promise<UserRow>;
   get(userId: string): Promise<UserRow>;
   list(afterUserId: string | undefined, limit: number): Promise<UserPage>;
-  update(userId: string, changes: UserChanges, expectedVersion?: bigint): Promise<UserRow>;
-  delete(userId: string, expectedVersion?: bigint): Promise<void>;
+  update(
+    userId: string,
+    changes: UserChanges,
+    expectedVersion: bigint | undefined,
+    caller: AuditCaller,
+  ): Promise<UserRow>;
+  delete(userId: string, expectedVersion: bigint | undefined, caller: AuditCaller): Promise<void>;
+  /** audit records an event that changes nothing, such as an admin's read. */
+  audit(caller: AuditCaller, event: AuditEvent): Promise<void>;
 }
 
 // The one conflict a client can cause; said without echoing the email, which
@@ -44,25 +56,65 @@ const dbMessages = { alreadyExists: "a user with this email already exists" };
  */
 export function createUserStore(db: AppDatabase<typeof schema>): UserStore {
   return {
-    create: (user) =>
-      guard(async () => {
-        const [row] = await db
-          .insert(users)
-          .values({ userId: uuidv7(), email: user.email, displayName: user.displayName })
-          .returning();
-        return row!;
+    create: (user, caller) =>
+      withTransaction(db, async (tx) => {
+        const row = await insertUser(tx, user);
+        await recordAudit(tx, caller, userEvent("user.created", row.userId));
+        return row;
       }),
     get: (userId) =>
       guard(async () => {
         const [row] = await db.select().from(users).where(eq(users.userId, userId));
-        if (!row) throw notFound(userId);
+        if (!row) throw userNotFound(userId);
         return row;
       }),
     list: (afterUserId, limit) => guard(() => listPage(db, afterUserId, limit)),
-    update: (userId, changes, expectedVersion) =>
-      guard(() => updateRow(db, userId, changes, expectedVersion)),
-    delete: (userId, expectedVersion) => guard(() => deleteRow(db, userId, expectedVersion)),
+    update: (userId, changes, expectedVersion, caller) =>
+      guard(() =>
+        withTransaction(db, async (tx) => {
+          const row = await updateRow(tx, userId, changes, expectedVersion);
+          const fields = Object.keys(changes);
+          await recordAudit(tx, caller, {
+            ...userEvent("user.updated", userId),
+            details: { fields },
+          });
+          return row;
+        }),
+      ),
+    delete: (userId, expectedVersion, caller) =>
+      guard(() =>
+        withTransaction(db, async (tx) => {
+          await deleteRow(tx, userId, expectedVersion);
+          await recordAudit(tx, caller, userEvent("user.deleted", userId));
+        }),
+      ),
+    audit: async (caller, event) => {
+      await withTransaction(db, (tx) => recordAudit(tx, caller, event));
+    },
   };
+}
+
+/**
+ * insertUser adds a user inside `tx` with a new UUIDv7 and the default
+ * scopes; a taken email is ALREADY_EXISTS, without echoing it.
+ */
+export function insertUser(tx: IdentityTx, user: NewUser): Promise<UserRow> {
+  return guard(async () => {
+    const [row] = await tx
+      .insert(users)
+      .values({
+        userId: uuidv7(),
+        email: user.email,
+        displayName: user.displayName,
+        passwordHash: user.passwordHash ?? null,
+      })
+      .returning();
+    return row!;
+  });
+}
+
+function userEvent(action: string, userId: string): AuditEvent {
+  return { action, target: `user:${userId}` };
 }
 
 // One row more than asked tells whether another page follows, without a count.
@@ -77,7 +129,7 @@ async function listPage(db: AppDatabase<typeof schema>, after: string | undefine
 }
 
 async function updateRow(
-  db: AppDatabase<typeof schema>,
+  db: IdentityTx,
   userId: string,
   changes: UserChanges,
   expectedVersion: bigint | undefined,
@@ -94,7 +146,7 @@ async function updateRow(
 }
 
 async function deleteRow(
-  db: AppDatabase<typeof schema>,
+  db: IdentityTx,
   userId: string,
   expectedVersion: bigint | undefined,
 ): Promise<void> {
@@ -114,7 +166,7 @@ function matching(userId: string, expectedVersion: bigint | undefined): SQL | un
 // the race to another writer (ABORTED: read again, then retry, per gRPC's
 // guidance on ABORTED vs FAILED_PRECONDITION).
 async function whyNoRow(
-  db: AppDatabase<typeof schema>,
+  db: IdentityTx,
   userId: string,
   expectedVersion: bigint | undefined,
 ): Promise<ConnectError> {
@@ -122,14 +174,18 @@ async function whyNoRow(
     .select({ version: users.version })
     .from(users)
     .where(eq(users.userId, userId));
-  if (!current) return notFound(userId);
+  if (!current) return userNotFound(userId);
   return new ConnectError(
     `user ${userId} is at version ${current.version}, not ${expectedVersion}: read it again and retry`,
     Code.Aborted,
   );
 }
 
-function notFound(userId: string): ConnectError {
+/**
+ * userNotFound is the answer for a user that does not exist, and also for
+ * one the caller may not see (OWASP API1): the same code and message.
+ */
+export function userNotFound(userId: string): ConnectError {
   return new ConnectError(`user ${userId} not found`, Code.NotFound);
 }
 

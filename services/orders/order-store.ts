@@ -5,6 +5,7 @@ import { v7 as uuidv7 } from "uuid";
 import { OrderCreatedSchema, OrderStatusChangedSchema } from "../../gen/orders/v1/events_pb.js";
 import type { OrderItem } from "../../gen/orders/v1/order_pb.js";
 import { OrderStatus } from "../../gen/orders/v1/order_pb.js";
+import { type AuditCaller, appendAudit } from "../../platform/audit/index.js";
 import {
   type AppDatabase,
   type AppTransaction,
@@ -14,7 +15,7 @@ import {
 import type { NewEvent } from "../../platform/events/event-envelope.js";
 import { writeEvent } from "../../platform/events/outbox.js";
 import type * as schema from "./db/schema.js";
-import { type OrderRow, orders, outbox } from "./db/schema.js";
+import { auditLog, type OrderRow, orders, outbox } from "./db/schema.js";
 import { assertTransition, statusFromName, statusName } from "./domain/order-status.js";
 import { orderTotal } from "./domain/order-total.js";
 import { toOrder, toStoredItems } from "./order-message.js";
@@ -40,11 +41,12 @@ export interface OrderPage {
 
 /**
  * OrderStore reads and writes `orders.orders`. Every change writes its event
- * to `orders.outbox` in the same transaction (no dual write: both commit or
- * neither). Methods throw ConnectErrors only.
+ * to `orders.outbox` and its audit row, naming `caller`, to `orders.audit_log`
+ * in the same transaction (no dual write: all commit or none). Methods throw
+ * ConnectErrors only.
  */
 export interface OrderStore {
-  create(order: NewOrder): Promise<OrderRow>;
+  create(order: NewOrder, caller: AuditCaller): Promise<OrderRow>;
   get(orderId: string): Promise<OrderRow>;
   list(userId: string, afterOrderId: string | undefined, limit: number): Promise<OrderPage>;
   /** Moves the order to `status` if it is at `expectedVersion` (any version when undefined). */
@@ -52,6 +54,7 @@ export interface OrderStore {
     orderId: string,
     status: OrderStatus,
     expectedVersion: bigint | undefined,
+    caller: AuditCaller,
     traceParent?: string,
   ): Promise<OrderRow>;
 }
@@ -77,13 +80,13 @@ export function createOrderStore(db: Db, options: OrderStoreOptions = {}): Order
   const onEvent = options.onEvent ?? (() => {});
   const record = options.recordEvent ?? toOutbox;
   return {
-    create: (order) => guard(() => createOrder(db, order, onEvent, record)),
+    create: (order, caller) => guard(() => createOrder(db, order, caller, onEvent, record)),
     get: (orderId) => guard(async () => (await find(db, orderId)) ?? throwNotFound(orderId)),
     list: (userId, after, limit) => guard(() => listPage(db, userId, after, limit)),
-    changeStatus: (orderId, status, expectedVersion, traceParent) =>
+    changeStatus: (orderId, status, expectedVersion, caller, traceParent) =>
       guard(async () => {
         const row = await withTransaction(db, (tx) =>
-          changeStatus(tx, orderId, status, expectedVersion, traceParent, record),
+          changeStatus(tx, orderId, status, expectedVersion, traceParent, record, caller),
         );
         onEvent();
         return row;
@@ -94,6 +97,7 @@ export function createOrderStore(db: Db, options: OrderStoreOptions = {}): Order
 async function createOrder(
   db: Db,
   order: NewOrder,
+  caller: AuditCaller,
   onEvent: () => void,
   record: RecordEvent,
 ): Promise<OrderRow> {
@@ -119,6 +123,7 @@ async function createOrder(
       source: "orders",
       traceParent: order.traceParent,
     });
+    await auditCreated(tx, row, caller);
     return row;
   });
   if (created !== undefined) {
@@ -137,6 +142,7 @@ async function changeStatus(
   expectedVersion: bigint | undefined,
   traceParent: string | undefined,
   record: RecordEvent,
+  caller: AuditCaller,
 ): Promise<OrderRow> {
   // Lock the row: the transition check and the write must see the same status.
   const [current] = await tx.select().from(orders).where(eq(orders.orderId, orderId)).for("update");
@@ -171,7 +177,29 @@ async function changeStatus(
     source: "orders",
     traceParent,
   });
+  await auditStatusChange(tx, previous, row!, caller);
   return row!;
+}
+
+// Audit rows commit with the change they record; the sealer chains them
+// after commit. Details name what changed, never the items or prices.
+function auditCreated(tx: Tx, row: OrderRow, caller: AuditCaller) {
+  return appendAudit(tx, auditLog, {
+    ...caller,
+    action: "order.created",
+    target: `order:${row.orderId}`,
+    details: { user_id: row.userId, status: row.status },
+  });
+}
+
+function auditStatusChange(tx: Tx, previous: OrderStatus, row: OrderRow, caller: AuditCaller) {
+  return appendAudit(tx, auditLog, {
+    ...caller,
+    action:
+      row.status === statusName(OrderStatus.CANCELLED) ? "order.cancelled" : "order.status_changed",
+    target: `order:${row.orderId}`,
+    details: { from: statusName(previous), to: row.status, version: String(row.version) },
+  });
 }
 
 // One row more than asked tells whether another page follows.
@@ -209,7 +237,11 @@ async function findByRequestId(
   return row;
 }
 
-function throwNotFound(orderId: string): never {
+/**
+ * throwNotFound answers for an order that does not exist, and for one the
+ * caller may not see: both must look the same (OWASP API1).
+ */
+export function throwNotFound(orderId: string): never {
   throw new ConnectError(`order ${orderId} not found`, Code.NotFound);
 }
 

@@ -22,6 +22,7 @@ export const ordersService = defineService({
   ports: { rpcPort: 50052, adminPort: 9052 },
   database: { schema, migrationsFolder },
   events: { streams: [eventStream("orders")], outbox: schema.outbox },
+  audit: { table: schema.auditLog },
   create: ({ config, database, tls, notifyEvents, onStop, status }) => {
     const identity = createUpstreamTransport({
       upstream: "identity",

@@ -18,6 +18,7 @@ import {
   VALIDATE_PROTO_PATH,
 } from "../../scripts/reconstruct-validate-proto.js";
 import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";
+import { type AuthHeaders, adminHeaders } from "../support/test-users.js";
 import { docCommand, docFile, replaceArg } from "./doc-snippets.js";
 import { createScratchDir, type ScratchDir } from "./scratch-dir.js";
 import { typecheck } from "./typecheck.js";
@@ -55,6 +56,8 @@ let identity: TestIdentity;
 let baseUrl: string;
 let generated: UserServiceModule;
 let userModule: UserModule;
+// The client acts for an operator: CreateUser and ListUsers need the admin scope.
+let admin: { headers: AuthHeaders };
 
 /** Runs the doc's `buf generate` command, writing to `dir` instead of ../my-app/src. */
 async function generateAsDocumented(dir: string): Promise<void> {
@@ -80,6 +83,7 @@ beforeAll(async () => {
   baseUrl = `https://127.0.0.1:${identity.service.rpcPort}`;
   generated = await importTs(join(out, "identity/v1/user_service_pb.ts"));
   userModule = await importTs(join(out, "identity/v1/user_pb.ts"));
+  admin = { headers: await adminHeaders(identity.certsDir) };
 }, 120_000);
 
 afterAll(async () => {
@@ -120,9 +124,9 @@ describe("a client generated with docs/templates/buf.gen.client.yaml", () => {
     );
     const users = createUsersClient(baseUrl, gatewayTls());
     const email = `client-${Date.now()}@example.com`;
-    const { user } = await users.createUser({ email, displayName: "Client Team" });
+    const { user } = await users.createUser({ email, displayName: "Client Team" }, admin);
     expect(user?.userId).toMatch(/^[0-9a-f-]{36}$/);
-    const read = await users.getUser({ userId: user!.userId }, { timeoutMs: 2_000 });
+    const read = await users.getUser({ userId: user!.userId }, { timeoutMs: 2_000, ...admin });
     expect(isMessage(read.user, userModule.UserSchema)).toBe(true);
     expect(read.user).toMatchObject({ email, displayName: "Client Team", version: 1n });
   });
@@ -132,7 +136,7 @@ describe("a client generated with docs/templates/buf.gen.client.yaml", () => {
       join(scratch.path, "users-client.ts"),
     );
     const users = createUsersClient(baseUrl, gatewayTls());
-    const missing = users.getUser({ userId: "0190f5a8-0000-7000-8000-000000000000" });
+    const missing = users.getUser({ userId: "0190f5a8-0000-7000-8000-000000000000" }, admin);
     await expect(missing).rejects.toMatchObject({ code: Code.NotFound });
   });
 
@@ -167,11 +171,11 @@ describe("a client generated with docs/templates/buf.gen.client.yaml", () => {
     });
     const users = createClient(generated.UserService, transport);
 
-    const create = users.createUser({ email: "retry@example.com", displayName: "Retry" });
+    const create = users.createUser({ email: "retry@example.com", displayName: "Retry" }, admin);
     await expect(create).rejects.toMatchObject({ code: Code.Unavailable });
     expect(attempts.get("CreateUser")).toBe(1);
 
-    const list = await users.listUsers({});
+    const list = await users.listUsers({}, admin);
     expect(attempts.get("ListUsers")).toBe(2);
     expect(list.data.length).toBeGreaterThan(0);
   });

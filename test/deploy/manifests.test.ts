@@ -159,6 +159,11 @@ describe.each(
     expect(Object.keys(config).filter((key) => secretLike.test(key))).toEqual([]);
   });
 
+  it("reads identity's token signing keys from a mounted Secret", () => {
+    const dir = env("AUTH_SIGNING_KEYS_DIR");
+    expect(mountOf(pod, container, `${dir}/key.pem`)?.secret?.secretName).toBe("identity-jwt-keys");
+  });
+
   it("mounts its TLS files from the cert-manager Certificate of its SPIFFE ID", () => {
     const files = ["TLS_CERT_PATH", "TLS_KEY_PATH", "TLS_CA_PATH"].map(env);
     expect(files.map((f) => f?.split("/").pop())).toEqual(["tls.crt", "tls.key", "ca.crt"]);

@@ -15,6 +15,7 @@ import {
 import { ensureDevCa, ensureServiceCert, type ServiceCert } from "../../platform/pki/index.js";
 import type { RunningService } from "../../platform/service/index.js";
 import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";
+import { type AuthHeaders, adminHeaders } from "../support/test-users.js";
 
 const run = promisify(execFile);
 let identity: TestIdentity;
@@ -22,10 +23,13 @@ let service: RunningService;
 let certsDir: string;
 let scratch: string;
 let gateway: ServiceCert;
+// CreateUser is administrative: the gateway's calls carry an admin's token.
+let admin: AuthHeaders;
 
 beforeAll(async () => {
   identity = await startTestIdentity();
   ({ service, certsDir, scratch, gateway } = identity);
+  admin = await adminHeaders(certsDir);
 });
 afterAll(() => identity.stop());
 
@@ -38,13 +42,22 @@ function grpcJsClient(cert: ServiceCert): grpc.Client {
   return new grpc.Client(`127.0.0.1:${service.rpcPort}`, creds);
 }
 
-function unary<T>(client: grpc.Client, path: string, bytes: Uint8Array, decode: (b: Buffer) => T) {
+function unary<T>(
+  client: grpc.Client,
+  path: string,
+  bytes: Uint8Array,
+  decode: (b: Buffer) => T,
+  headers: Record<string, string> = {},
+) {
+  const metadata = new grpc.Metadata();
+  for (const [name, value] of Object.entries(headers)) metadata.set(name, value);
   return new Promise<{ res?: T; err?: grpc.ServiceError }>((resolve) =>
     client.makeUnaryRequest(
       path,
       (b: Uint8Array) => Buffer.from(b),
       decode,
       bytes,
+      metadata,
       (err, res) => resolve({ res, err: err ?? undefined }),
     ),
   );
@@ -57,6 +70,7 @@ async function bufCurl(
   cert: ServiceCert | undefined = gateway,
 ) {
   const tls = cert ? ["--cert", cert.certFile, "--key", cert.keyFile] : [];
+  const auth = cert === gateway ? ["-H", `Authorization: ${admin.authorization}`] : [];
   const args = [
     "curl",
     "--schema",
@@ -66,6 +80,7 @@ async function bufCurl(
     "--cacert",
     join(certsDir, "ca.crt"),
     ...tls,
+    ...auth,
     "-d",
     JSON.stringify(body),
     `https://127.0.0.1:${service.rpcPort}${path}`,
@@ -85,6 +100,7 @@ describe("identity over mTLS", () => {
         create(CreateUserRequestSchema, { email: "grace@example.com", displayName: "Grace" }),
       ),
       (b) => fromBinary(CreateUserResponseSchema, b),
+      admin,
     );
     expect(created.err).toBeUndefined();
     const orders = grpcJsClient(await ensureServiceCert(certsDir, { service: "orders" }));

@@ -4,6 +4,7 @@ import { UserService } from "../../gen/identity/v1/user_service_pb.js";
 import { createFastGrpcTransport } from "../../platform/client/index.js";
 import { parsePrometheusText, sampleValue } from "../support/prometheus-text.js";
 import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";
+import { adminHeaders } from "../support/test-users.js";
 
 let identity: TestIdentity;
 beforeAll(async () => {
@@ -27,9 +28,10 @@ describe("/metrics", () => {
         tls: identity.gateway,
       }),
     );
+    const admin = { headers: await adminHeaders(identity.certsDir) };
     for (let i = 0; i < 3; i++)
-      await users.createUser({ email: `m${i}@example.com`, displayName: "M" });
-    await users.createUser({ email: "m0@example.com", displayName: "Again" }).catch((e) => {
+      await users.createUser({ email: `m${i}@example.com`, displayName: "M" }, admin);
+    await users.createUser({ email: "m0@example.com", displayName: "Again" }, admin).catch((e) => {
       expect(ConnectError.from(e).code).toBe(Code.AlreadyExists);
     });
 

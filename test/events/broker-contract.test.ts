@@ -207,9 +207,14 @@ describe.each(brokerKinds)("EventBroker contract on $name", (kind) => {
     await first.handle.stop();
     expect(first.bodies()).toEqual(["x"]);
 
+    // At-least-once: a message released on stop may reach the next consumer
+    // twice (the server can still route it to the closed pull before the
+    // nak lands) and out of order; what must hold is that nothing is lost
+    // and the finished one is not handed out again.
     const second = record(consumer);
-    await waitFor(() => expect(second.bodies()).toEqual(["y", "z"]));
+    await waitFor(() => expect(new Set(second.bodies())).toEqual(new Set(["y", "z"])));
     await second.handle.stop();
+    expect(second.bodies()).not.toContain("x");
   });
 
   it("stops a consumer at once, even before it started pulling", async () => {

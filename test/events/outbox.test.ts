@@ -107,6 +107,59 @@ describe("transactional outbox", () => {
     expect(first).toMatchObject({ attempts: 3, lastError: "broker unavailable (3)" });
   });
 
+  it("holds back a failed event's key only: other keys go on, and the key keeps its order", async () => {
+    const a1 = await shop.ship(database.db, "w-a", 1);
+    const b1 = await shop.ship(database.db, "w-b", 1);
+    const a2 = await shop.ship(database.db, "w-a", 2);
+    // The first publish (a1's) fails; b1 does not wait for its retry, a2 does.
+    const { broker, published } = await openBroker(1);
+    relay(broker);
+    await waitFor(async () => expect(await unpublished()).toEqual([]));
+    expect(published.map((p) => p.msgId)).toEqual([b1, a1, a2]);
+    const [first] = await database.db.select().from(outbox).where(eq(outbox.eventId, a1));
+    expect(first).toMatchObject({ attempts: 1, lastError: "broker unavailable (1)" });
+  });
+
+  it("records every failed row of a batch, one attempt each", async () => {
+    const ids = [
+      await shop.ship(database.db, "w-1", 1),
+      await shop.ship(database.db, "w-2", 1),
+      await shop.ship(database.db, "w-3", 1),
+    ];
+    const { broker } = await openBroker(Number.MAX_SAFE_INTEGER);
+    relay(broker);
+    await waitFor(async () => {
+      const rows = await unpublished();
+      expect(rows.map((row) => row.eventId).sort()).toEqual([...ids].sort());
+      expect(rows.every((row) => row.attempts > 0 && row.lastError !== null)).toBe(true);
+    });
+  });
+
+  // PGlite has one session: a second transaction cannot commit while the first is open.
+  it.skipIf(!process.env["TEST_DATABASE_URL"])(
+    "publishes a key's events in the order they were written, not the order their transactions began",
+    async () => {
+      const began = latch();
+      const gate = latch();
+      // Begins first, then waits (as for the entity's row lock) while another
+      // transaction ships the same widget and commits.
+      const late = database.db.transaction(async (tx) => {
+        began.open();
+        await gate.opened;
+        return shop.shipIn(tx, "w-1", 2);
+      });
+      await began.opened;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const early = await shop.ship(database.db, "w-1", 1);
+      gate.open();
+      const later = await late;
+      const { broker, published } = await openBroker();
+      relay(broker);
+      await waitFor(async () => expect(await unpublished()).toEqual([]));
+      expect(published.map((p) => p.msgId)).toEqual([early, later]);
+    },
+  );
+
   it("never publishes a row twice with two relays running at once", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 60; i++) ids.push(await shop.ship(database.db, `w-${i % 3}`, 1));
@@ -171,6 +224,15 @@ describe("transactional outbox", () => {
     expect(published).toHaveLength(1);
   });
 });
+
+// A promise the test resolves when it chooses.
+function latch() {
+  let open = () => {};
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { open: () => open(), opened };
+}
 
 describe("handleOnce", () => {
   let database: ShopDatabase;

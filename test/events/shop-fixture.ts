@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import { sql } from "drizzle-orm";
-import { runMigrations, withTransaction } from "../../platform/db/index.js";
+import { type AppTransaction, runMigrations, withTransaction } from "../../platform/db/index.js";
 import { createTestDatabase, type TestDatabase } from "../../platform/db/test-database.js";
 import type { EventBroker, PublishOptions } from "../../platform/events/broker.js";
 import { writeEvent } from "../../platform/events/outbox.js";
@@ -26,7 +26,12 @@ export interface Shop {
   readonly source: string;
   readonly schema: DescMessage;
   ship(db: ShopDatabase["db"], widgetId: string, quantity: number, fail?: boolean): Promise<string>;
+  /** Ships inside a transaction the caller runs; resolves to the event id. */
+  shipIn(tx: ShopTransaction, widgetId: string, quantity: number): Promise<string>;
 }
+
+/** ShopTransaction is a transaction on a {@link ShopDatabase}. */
+export type ShopTransaction = AppTransaction<typeof schema>;
 
 /**
  * createShop names the service `source` (unique per run on a shared NATS)
@@ -35,27 +40,32 @@ export interface Shop {
  */
 export function createShop(source: string): Shop {
   const eventSchema = createTestEventSchema(`${source}.widget.shipped`);
+  const shipIn = async (tx: ShopTransaction, widgetId: string, quantity: number) => {
+    await tx
+      .insert(schema.widgets)
+      .values({ widgetId, shipped: quantity })
+      .onConflictDoUpdate({
+        target: schema.widgets.widgetId,
+        set: { shipped: sql`${schema.widgets.shipped} + ${quantity}` },
+      });
+    const message = create(eventSchema, { widgetId, quantity } as Partial<TestEvent>);
+    const envelope = await writeEvent(tx, schema.outbox, {
+      schema: eventSchema,
+      message,
+      subjectKey: widgetId,
+      source,
+    });
+    return envelope.eventId;
+  };
   return {
     source,
     schema: eventSchema,
+    shipIn,
     ship: (db, widgetId, quantity, fail = false) =>
       withTransaction(db, async (tx) => {
-        await tx
-          .insert(schema.widgets)
-          .values({ widgetId, shipped: quantity })
-          .onConflictDoUpdate({
-            target: schema.widgets.widgetId,
-            set: { shipped: sql`${schema.widgets.shipped} + ${quantity}` },
-          });
-        const message = create(eventSchema, { widgetId, quantity } as Partial<TestEvent>);
-        const envelope = await writeEvent(tx, schema.outbox, {
-          schema: eventSchema,
-          message,
-          subjectKey: widgetId,
-          source,
-        });
+        const eventId = await shipIn(tx, widgetId, quantity);
         if (fail) throw new Error("rolled back on purpose");
-        return envelope.eventId;
+        return eventId;
       }),
   };
 }

@@ -12,6 +12,7 @@ import { openShopDatabase, type ShopDatabase } from "../events/shop-fixture.js";
 import { hasNatsServer, type PrivateNats, startPrivateNats } from "../support/private-nats.js";
 import { runAll } from "../support/run-all.js";
 import { type OrdersPlatform, startOrdersPlatform } from "../support/start-orders-platform.js";
+import { adminHeaders, testUserOf } from "../support/test-users.js";
 
 const items = [{ sku: "dlq-1", quantity: 1, unitPriceCents: 900n }];
 
@@ -77,16 +78,27 @@ describe.skipIf(!hasNatsServer)("a poison event on a real subscription", () => {
 
   const billed = async (orderId: string) =>
     (await billingDb.db.select().from(widgets).where(eq(widgets.widgetId, orderId)))[0]?.shipped;
+  // Users are created and read by an admin; each places orders with their own token.
+  const asAdmin = async () => ({ headers: await adminHeaders(platform.certsDir) });
   const orderCountOf = async (userId: string) =>
-    (await platform.users.getUser({ userId })).user?.orderCount;
-  const placeOrder = async (userId: string) =>
-    (await platform.ordersClient.createOrder({ userId, items, currency: "EUR" })).order!.orderId;
+    (await platform.users.getUser({ userId }, await asAdmin())).user?.orderCount;
+  const placeOrder = async (userId: string) => {
+    const { headers } = await testUserOf(platform.certsDir, userId);
+    const placed = await platform.ordersClient.createOrder(
+      { userId, items, currency: "EUR" },
+      { headers },
+    );
+    return placed.order!.orderId;
+  };
 
   it("dead-letters the poison event after maxDeliver, with the reason, while others flow", async () => {
     const { users } = platform;
-    const alice = (await users.createUser({ email: "alice@example.com", displayName: "A" })).user!;
-    const mallory = (await users.createUser({ email: "poison@example.com", displayName: "P" }))
+    const admin = await asAdmin();
+    const alice = (await users.createUser({ email: "alice@example.com", displayName: "A" }, admin))
       .user!;
+    const mallory = (
+      await users.createUser({ email: "poison@example.com", displayName: "P" }, admin)
+    ).user!;
     poison.userId = mallory.userId;
     const fine = [await placeOrder(alice.userId), await placeOrder(alice.userId)];
     poison.orderId = await placeOrder(mallory.userId);

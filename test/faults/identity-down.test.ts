@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OrdersPlatform, startOrdersPlatform } from "../support/start-orders-platform.js";
+import { type AuthHeaders, createUserAsAdmin } from "../support/test-users.js";
 
 const items = [{ sku: "down-1", quantity: 1, unitPriceCents: 100n }];
 // Calls that open the circuit: each CreateOrder makes up to 3 attempts at
@@ -16,20 +17,23 @@ const fastCalls = 20;
 describe("orders while identity is down", () => {
   let platform: OrdersPlatform;
   let userId: string;
+  let as: { headers: AuthHeaders };
 
   beforeAll(async () => {
     platform = await startOrdersPlatform();
-    const { user } = await platform.users.createUser({
+    const user = await createUserAsAdmin(platform.users, platform.certsDir, {
       email: "down@example.com",
       displayName: "D",
     });
-    userId = user!.userId;
+    userId = user.userId;
+    as = { headers: user.headers };
   });
   afterAll(async () => {
     await platform?.stop();
   });
 
-  const placeOrder = () => platform.ordersClient.createOrder({ userId, items, currency: "EUR" });
+  const placeOrder = () =>
+    platform.ordersClient.createOrder({ userId, items, currency: "EUR" }, as);
   const timedCode = async () => {
     const started = performance.now();
     const code = await placeOrder().then(

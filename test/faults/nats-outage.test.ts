@@ -6,6 +6,7 @@ import { outbox } from "../../services/orders/db/schema.js";
 import { hasNatsServer, type PrivateNats, startPrivateNats } from "../support/private-nats.js";
 import { runAll } from "../support/run-all.js";
 import { type OrdersPlatform, startOrdersPlatform } from "../support/start-orders-platform.js";
+import { createUserAsAdmin } from "../support/test-users.js";
 
 const orderCreated = "orders.order.created.v1";
 const orderCount = 100;
@@ -48,14 +49,18 @@ describe.skipIf(!process.env["TEST_DATABASE_URL"] || !hasNatsServer)(
 
     it("takes orders while NATS is down, then delivers every event exactly once", async () => {
       const { users, ordersClient } = platform;
-      const { user } = await users.createUser({ email: "outage@example.com", displayName: "O" });
-      const userId = user!.userId;
+      const user = await createUserAsAdmin(users, platform.certsDir, {
+        email: "outage@example.com",
+        displayName: "O",
+      });
+      const userId = user.userId;
+      const as = { headers: user.headers };
 
       await nats.stop();
       // The outbox decouples the RPC from the broker: every order commits.
       const placed = await Promise.all(
         Array.from({ length: orderCount }, () =>
-          ordersClient.createOrder({ userId, items, currency: "EUR" }),
+          ordersClient.createOrder({ userId, items, currency: "EUR" }, as),
         ),
       );
       expect(new Set(placed.map((r) => r.order!.orderId)).size).toBe(orderCount);
@@ -64,11 +69,11 @@ describe.skipIf(!process.env["TEST_DATABASE_URL"] || !hasNatsServer)(
       await expect
         .poll(async () => (await unpublished()).attempts, { timeout: 20_000 })
         .toBeGreaterThan(0);
-      expect((await users.getUser({ userId })).user?.orderCount).toBe(0n);
+      expect((await users.getUser({ userId }, as)).user?.orderCount).toBe(0n);
 
       await nats.start();
       await expect
-        .poll(async () => (await users.getUser({ userId })).user?.orderCount, {
+        .poll(async () => (await users.getUser({ userId }, as)).user?.orderCount, {
           timeout: 60_000,
           interval: 250,
         })
@@ -79,7 +84,7 @@ describe.skipIf(!process.env["TEST_DATABASE_URL"] || !hasNatsServer)(
       // stream stored each event once (relay retries deduped by Nats-Msg-Id),
       // and identity recorded each as processed once.
       await new Promise((resolve) => setTimeout(resolve, 1_000));
-      expect((await users.getUser({ userId })).user?.orderCount).toBe(BigInt(orderCount));
+      expect((await users.getUser({ userId }, as)).user?.orderCount).toBe(BigInt(orderCount));
       expect(await storedCreated()).toEqual({
         messages: orderCount,
         bySubject: { [orderCreated]: orderCount },

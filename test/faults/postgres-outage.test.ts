@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { outbox } from "../../services/orders/db/schema.js";
 import { runAll } from "../support/run-all.js";
 import { type OrdersPlatform, startOrdersPlatform } from "../support/start-orders-platform.js";
+import { createUserAsAdmin, type TestUser } from "../support/test-users.js";
 
 const serverUrl = process.env["TEST_DATABASE_URL"];
 const orderCount = 100;
@@ -58,8 +59,11 @@ describe.skipIf(!serverUrl)("a Postgres outage under load", () => {
   }
 
   it("loses and duplicates no order when orders' database goes away mid-load", async () => {
-    const { user } = await platform.users.createUser({ email: "pg@example.com", displayName: "P" });
-    const userId = user!.userId;
+    const user = await createUserAsAdmin(platform.users, platform.certsDir, {
+      email: "pg@example.com",
+      displayName: "P",
+    });
+    const { userId, headers } = user;
     const requestIds = Array.from({ length: orderCount }, () => randomUUID());
     const stats = { done: 0, retries: 0, codes: new Set<Code>() };
 
@@ -71,7 +75,7 @@ describe.skipIf(!serverUrl)("a Postgres outage under load", () => {
         try {
           const res = await platform.ordersClient.createOrder(
             { userId, items, currency: "EUR", requestId },
-            { timeoutMs: 3_000 },
+            { timeoutMs: 3_000, headers },
           );
           stats.done++;
           return { requestId, orderId: res.order!.orderId };
@@ -113,7 +117,7 @@ describe.skipIf(!serverUrl)("a Postgres outage under load", () => {
     expect([...stats.codes]).not.toContain(Code.Internal);
 
     // None lost, none duplicated: the user has exactly one order per request_id.
-    const listed = await listAllOrders(platform, userId);
+    const listed = await listAllOrders(platform, user);
     expect(listed).toHaveLength(orderCount);
     expect(new Set(listed).size).toBe(orderCount);
     expect(new Set(listed)).toEqual(new Set(results.map((r) => r.orderId)));
@@ -125,11 +129,14 @@ describe.skipIf(!serverUrl)("a Postgres outage under load", () => {
   }, 90_000);
 });
 
-async function listAllOrders(platform: OrdersPlatform, userId: string): Promise<string[]> {
+async function listAllOrders(
+  platform: OrdersPlatform,
+  { userId, headers }: TestUser,
+): Promise<string[]> {
   const ids: string[] = [];
   let cursor = "";
   do {
-    const page = await platform.ordersClient.listOrders({ userId, limit: 30, cursor });
+    const page = await platform.ordersClient.listOrders({ userId, limit: 30, cursor }, { headers });
     ids.push(...page.data.map((order) => order.orderId));
     cursor = page.nextCursor;
   } while (cursor !== "");

@@ -30,10 +30,12 @@ import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../platform/db/test-database.js";
+import { createGatewayClient } from "../support/gateway-http.js";
 import { startHttpLoad } from "../support/http-load.js";
 import { recordReadiness } from "../support/readiness-recorder.js";
 import { jsonLines, spawnGateway } from "../support/spawn-gateway.js";
 import { spawnService } from "../support/spawn-service.js";
+import { UNLIMITED_EDGE, userLoadMix } from "../support/user-load.js";
 
 const SHUTDOWN_DELAY_MS = 300;
 
@@ -72,31 +74,20 @@ describe("SIGTERM to the gateway under load", () => {
       UPSTREAMS: `identity=https://127.0.0.1:${identity.rpcPort}`,
       SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
       SHUTDOWN_TIMEOUT_MS: "10000",
+      ...UNLIMITED_EDGE,
     });
     children.push(gateway.child);
-    const created = await fetch(`http://127.0.0.1:${gateway.port}/v1/users`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: "drain@example.com", display_name: "Drain" }),
-    });
-    expect(created.status).toBe(200);
-    const { user_id: userId } = (await created.json()) as { user_id: string };
-
-    let posted = 0;
+    // A user created by an admin, read with its own token; the admin writes.
+    const requests = await userLoadMix(
+      createGatewayClient(gateway.port),
+      identity.certsDir,
+      "drain",
+    );
     const load = startHttpLoad({
       port: gateway.port,
       connections: 20,
       durationS: 30,
-      requests: [
-        { method: "GET", path: `/v1/users/${userId}` },
-        { method: "GET", path: `/v1/users/${userId}` },
-        { method: "GET", path: `/v1/users/${userId}` },
-        {
-          method: "POST",
-          path: "/v1/users",
-          body: () => JSON.stringify({ email: `drain-${++posted}@example.com`, display_name: "D" }),
-        },
-      ],
+      requests,
     });
     const warm = Date.now() + 10_000;
     while (load.okCount() < 200 && Date.now() < warm) await sleep(50);

@@ -16,11 +16,13 @@ import type { ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../platform/db/test-database.js";
+import { createGatewayClient } from "../support/gateway-http.js";
 import { startHttpLoad } from "../support/http-load.js";
 import { recordReadiness } from "../support/readiness-recorder.js";
 import { jsonLines, spawnGateway } from "../support/spawn-gateway.js";
 import { type SpawnedService, spawnService } from "../support/spawn-service.js";
 import { startTcpBalancer, type TcpBalancer } from "../support/tcp-balancer.js";
+import { UNLIMITED_EDGE, userLoadMix } from "../support/user-load.js";
 
 const CONNECTIONS = 20;
 // Long enough for the balancer's 100 ms readiness polling to take A out
@@ -66,34 +68,18 @@ describe("rolling restart of identity behind a Service", () => {
       const gateway = await spawnGateway({
         CERTS_DIR: a.certsDir,
         UPSTREAMS: `identity=https://localhost:${balancer.port}`,
+        ...UNLIMITED_EDGE,
       });
       children.push(gateway.child);
 
-      const created = await fetch(`http://127.0.0.1:${gateway.port}/v1/users`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ email: "rolling@example.com", display_name: "Rolling" }),
-      });
-      expect(created.status).toBe(200);
-      const { user_id: userId } = (await created.json()) as { user_id: string };
-
-      let posted = 0;
+      // A user created by an admin, read with its own token; the admin writes.
+      const requests = await userLoadMix(createGatewayClient(gateway.port), a.certsDir, "rolling");
       const loadStarted = Date.now();
       const load = startHttpLoad({
         port: gateway.port,
         connections: CONNECTIONS,
         durationS: 45,
-        requests: [
-          { method: "GET", path: `/v1/users/${userId}` },
-          { method: "GET", path: `/v1/users/${userId}` },
-          { method: "GET", path: `/v1/users/${userId}` },
-          {
-            method: "POST",
-            path: "/v1/users",
-            body: () =>
-              JSON.stringify({ email: `load-${++posted}@example.com`, display_name: "L" }),
-          },
-        ],
+        requests,
       });
       await sleep(500);
 

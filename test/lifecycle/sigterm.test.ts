@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { UserService } from "../../gen/identity/v1/user_service_pb.js";
 import { createTestDatabase } from "../../platform/db/test-database.js";
 import { spawnService } from "../support/spawn-service.js";
+import { adminHeaders } from "../support/test-users.js";
 
 const dbs: { drop(): Promise<void> }[] = [];
 afterAll(async () => {
@@ -19,13 +20,21 @@ async function databaseEnv(): Promise<Record<string, string>> {
   return { DATABASE_URL: db.url! };
 }
 
-function clientFor(certsDir: string, port: number) {
+// The gateway's client, acting for an admin (CreateUser and ListUsers need the scope).
+async function clientFor(certsDir: string, port: number) {
   const read = (f: string) => readFileSync(join(certsDir, f), "utf8");
+  const { authorization } = await adminHeaders(certsDir);
   return createClient(
     UserService,
     createGrpcTransport({
       baseUrl: `https://127.0.0.1:${port}`,
       nodeOptions: { ca: read("ca.crt"), cert: read("gateway.crt"), key: read("gateway.key") },
+      interceptors: [
+        (next) => (req) => {
+          req.header.set("authorization", authorization);
+          return next(req);
+        },
+      ],
     }),
   );
 }
@@ -38,7 +47,7 @@ describe("SIGTERM while requests are in flight", () => {
     const first = await spawnService("identity", { ...env, SHUTDOWN_TIMEOUT_MS: "60000" });
     const { ensureServiceCert } = await import("../../platform/pki/index.js");
     await ensureServiceCert(first.certsDir, { service: "gateway" });
-    const client = clientFor(first.certsDir, first.rpcPort);
+    const client = await clientFor(first.certsDir, first.rpcPort);
     await client.listUsers({}); // connection up before the burst
 
     const calls = Array.from({ length: 200 }, (_, i) =>
@@ -67,7 +76,7 @@ describe("SIGTERM while requests are in flight", () => {
       ...dataDir,
       CERTS_DIR: first.certsDir,
     });
-    const again = clientFor(second.certsDir, second.rpcPort);
+    const again = await clientFor(second.certsDir, second.rpcPort);
     let seen = 0;
     let cursor = "";
     do {
@@ -86,7 +95,7 @@ describe("SIGTERM while requests are in flight", () => {
     await service.exited;
     const { ensureServiceCert } = await import("../../platform/pki/index.js");
     await ensureServiceCert(service.certsDir, { service: "gateway" });
-    const err = await clientFor(service.certsDir, service.rpcPort)
+    const err = await (await clientFor(service.certsDir, service.rpcPort))
       .listUsers({})
       .catch((e) => ConnectError.from(e));
     expect((err as ConnectError).code).toBe(Code.Unavailable);

@@ -20,6 +20,7 @@ import { outbox, processedEvents } from "../events/db/schema.js";
 import { createShop, openShopDatabase, type ShopDatabase } from "../events/shop-fixture.js";
 import { parsePrometheusText, type Sample, sampleValue } from "../support/prometheus-text.js";
 import { type OrdersPlatform, startOrdersPlatform } from "../support/start-orders-platform.js";
+import { createUserAsAdmin } from "../support/test-users.js";
 
 const waitFor = (check: () => Promise<void>) =>
   vi.waitFor(check, { timeout: 10_000, interval: 25 });
@@ -44,13 +45,19 @@ describe("event metrics of identity and orders", () => {
 
   it("counts orders' published events and identity's handled deliveries; the outbox drains to 0", async () => {
     const { users, ordersClient } = platform;
-    const { user } = await users.createUser({ email: "events@example.com", displayName: "Ev" });
+    const user = await createUserAsAdmin(users, platform.certsDir, {
+      email: "events@example.com",
+      displayName: "Ev",
+    });
     for (let i = 0; i < 3; i++) {
-      await ordersClient.createOrder({
-        userId: user!.userId,
-        items: [{ sku: "a", quantity: 1, unitPriceCents: 100n }],
-        currency: "EUR",
-      });
+      await ordersClient.createOrder(
+        {
+          userId: user.userId,
+          items: [{ sku: "a", quantity: 1, unitPriceCents: 100n }],
+          currency: "EUR",
+        },
+        { headers: user.headers },
+      );
     }
     await waitFor(async () => {
       const orders = await scrape(platform.orders.adminPort);

@@ -4,17 +4,22 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningGateway, startGateway } from "../../gateway/start-gateway.js";
+import { createGatewayDatabase, type GatewayDatabase } from "../support/gateway-database.js";
 import { createGatewayClient, type GatewayClient } from "../support/gateway-http.js";
 import { parsePrometheusText, type Sample, sampleValue } from "../support/prometheus-text.js";
 import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";
+import { adminHeaders } from "../support/test-users.js";
 
 let identity: TestIdentity;
 let gateway: RunningGateway;
+let gatewayDatabase: GatewayDatabase | undefined;
 let api: GatewayClient;
 
 beforeAll(async () => {
   identity = await startTestIdentity();
+  gatewayDatabase = await createGatewayDatabase();
   gateway = await startGateway({
+    ...gatewayDatabase.env,
     PORT: "0",
     ADMIN_PORT: "0",
     CERTS_DIR: identity.certsDir,
@@ -26,6 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
+  await gatewayDatabase?.remove();
   await identity?.stop();
 });
 
@@ -43,19 +49,24 @@ const timed = (samples: readonly Sample[], route: string) =>
 
 describe("gateway /metrics", () => {
   it("counts every request by route template, method and status, and times it", async () => {
+    // An admin creates users and reads any of them.
+    const headers = await adminHeaders(identity.certsDir);
     const before = await scrape();
     const created: string[] = [];
     for (const name of ["A", "B"]) {
       const res = await api.send("POST", "/v1/users", {
         json: { email: `metrics-${name}@example.com`, display_name: name },
+        headers,
       });
       expect(res.status).toBe(200);
       created.push(res.body.user_id);
     }
-    expect((await api.send("GET", `/v1/users/${created[0]}`)).status).toBe(200);
-    expect((await api.send("HEAD", `/v1/users/${created[1]}`)).status).toBe(200);
-    expect((await api.send("GET", `/v1/users/${crypto.randomUUID()}`)).status).toBe(404);
-    expect((await api.send("POST", "/v1/users", { json: { email: "nope" } })).status).toBe(400);
+    expect((await api.send("GET", `/v1/users/${created[0]}`, { headers })).status).toBe(200);
+    expect((await api.send("HEAD", `/v1/users/${created[1]}`, { headers })).status).toBe(200);
+    const missing = `/v1/users/${crypto.randomUUID()}`;
+    expect((await api.send("GET", missing, { headers })).status).toBe(404);
+    const invalid = { json: { email: "nope" }, headers };
+    expect((await api.send("POST", "/v1/users", invalid)).status).toBe(400);
 
     const after = await scrape();
     const delta = (labels: Record<string, string>) =>

@@ -91,7 +91,7 @@ describe("/status on identity, from 127.0.0.1", () => {
         "checked_at",
       ]);
       expect(body.status).toBe("OK");
-      expect(Object.keys(body.subsystems)).toEqual(["database", "events", "upstreams"]);
+      expect(Object.keys(body.subsystems)).toEqual(["database", "events", "upstreams", "audit"]);
       expect(body.subsystems.database).toMatchObject({
         status: "OK",
         message: "",

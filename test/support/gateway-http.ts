@@ -21,6 +21,8 @@ export interface SendOptions {
   /** Sent as is (no content type unless given in headers). */
   readonly body?: string | Buffer;
   readonly headers?: Record<string, string>;
+  /** The client's address (any of 127.0.0.0/8 on loopback): another client IP. */
+  readonly localAddress?: string;
 }
 
 /** GatewayClient speaks raw HTTP/1.1 to a gateway and checks every answer against the OpenAPI document. */
@@ -81,7 +83,15 @@ function exchange(
   }
   if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method, path, headers, agent: false });
+    const req = request({
+      host: "127.0.0.1",
+      port,
+      method,
+      path,
+      headers,
+      agent: false,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
     req.on("response", (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));

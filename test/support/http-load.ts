@@ -8,6 +8,8 @@ export interface LoadRequest {
   readonly path: string;
   /** Builds the JSON body of each request anew (e.g. a unique email each time). */
   readonly body?: () => string;
+  /** Sent with every such request, e.g. its Authorization. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** LoadOptions configure {@link startHttpLoad}. */
@@ -221,6 +223,7 @@ function buildRequest(request: LoadRequest) {
       accept: "application/json",
       "x-request-id": `load-${++requestCount}`,
       ...(request.body ? { "content-type": "application/json" } : {}),
+      ...request.headers,
     },
     ...(request.body ? { body: request.body() } : {}),
   });

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { gatewayDataDir } from "./gateway-database.js";
 
 /** SpawnedGateway is gateway/main.ts running as its own process, as in production. */
 export interface SpawnedGateway {
@@ -16,12 +18,23 @@ export interface SpawnedGateway {
 /**
  * spawnGateway runs `gateway/main.ts` on free ports and resolves once it
  * logs "gateway started"; it rejects with stderr if the process exits first.
+ * Unless `env` names a database, the gateway gets its own temporary
+ * DATA_DIR, removed when it exits.
  */
 export function spawnGateway(env: Record<string, string>): Promise<SpawnedGateway> {
+  const dataDir = env.DATABASE_URL || env.DATA_DIR ? undefined : gatewayDataDir();
   const child = spawn(process.execPath, ["--import", "tsx", "gateway/main.ts"], {
-    env: { ...process.env, PORT: "0", ADMIN_PORT: "0", LOG_LEVEL: "info", ...env },
+    env: {
+      ...process.env,
+      PORT: "0",
+      ADMIN_PORT: "0",
+      LOG_LEVEL: "info",
+      ...(dataDir ? { DATA_DIR: dataDir } : {}),
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  if (dataDir) child.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
   const lines: string[] = [];
   let stderr = "";
   child.stderr!.on("data", (d) => {

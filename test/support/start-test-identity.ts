@@ -13,15 +13,17 @@ export interface TestIdentity {
   readonly scratch: string;
   /** The gateway's certificate, allowed by identity's public RPCs. */
   readonly gateway: ServiceCert;
+  /** The real Postgres database identity runs on; undefined on PGlite. */
+  readonly databaseUrl: string | undefined;
   stop(): Promise<void>;
 }
 
 /**
  * startTestIdentity starts identity with free ports and its own certs and
  * data dirs: on a fresh database of the real Postgres when TEST_DATABASE_URL
- * is set, on PGlite otherwise.
+ * is set, on PGlite otherwise. `env` adds or overrides settings.
  */
-export async function startTestIdentity(): Promise<TestIdentity> {
+export async function startTestIdentity(env: Record<string, string> = {}): Promise<TestIdentity> {
   const scratch = mkdtempSync(join(tmpdir(), "pp-identity-"));
   const certsDir = join(scratch, "certs");
   const database = process.env.TEST_DATABASE_URL ? await createTestDatabase({}) : undefined;
@@ -32,6 +34,7 @@ export async function startTestIdentity(): Promise<TestIdentity> {
     DATA_DIR: join(scratch, "data"),
     LOG_LEVEL: "silent",
     ...(database?.url ? { DATABASE_URL: database.url } : {}),
+    ...env,
   });
   const gateway = await ensureServiceCert(certsDir, { service: "gateway" });
   return {
@@ -39,6 +42,7 @@ export async function startTestIdentity(): Promise<TestIdentity> {
     certsDir,
     scratch,
     gateway,
+    databaseUrl: database?.url,
     async stop() {
       await service.stop();
       await database?.drop();

@@ -8,6 +8,7 @@ import { createFastGrpcTransport } from "../../platform/client/index.js";
 import { ensureServiceCert } from "../../platform/pki/index.js";
 import { type RunningService, startService } from "../../platform/service/index.js";
 import { identityService } from "../../services/identity/identity-service.js";
+import { adminHeaders } from "../support/test-users.js";
 import { type OtlpReceiver, startOtlpReceiver } from "./otlp-receiver.js";
 
 let receiver: OtlpReceiver;
@@ -37,7 +38,8 @@ describe("OTEL_EXPORTER_OTLP_ENDPOINT", () => {
       UserService,
       createFastGrpcTransport({ baseUrl: `https://127.0.0.1:${identity.rpcPort}`, tls }),
     );
-    await users.createUser({ email: "traced@example.com", displayName: "Traced" });
+    const admin = { headers: await adminHeaders(join(scratch, "certs")) };
+    await users.createUser({ email: "traced@example.com", displayName: "Traced" }, admin);
     await identity.stop(); // the drain flushes the batch processor
     const spans = receiver.spans();
     const server = spans.find((s) => s.name === "identity.v1.UserService/CreateUser");

@@ -15,6 +15,7 @@ import { routes } from "../../gen/gateway/routes.js";
 import { ensureServiceCert } from "../../platform/pki/index.js";
 import { startTracing, type Tracing } from "../../platform/tracing/index.js";
 import { type OrdersPlatform, startOrdersPlatform } from "../support/start-orders-platform.js";
+import { createUserAsAdmin } from "../support/test-users.js";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./otlp-receiver.js";
 
 let receiver: OtlpReceiver;
@@ -54,20 +55,29 @@ const SKU = "sku-secret-42";
 
 describe("distributed tracing", () => {
   it("follows one order from the gateway through both services, Postgres and the event to its consumer", async () => {
-    const { user } = await platform.users.createUser({ email: EMAIL, displayName: NAME });
-    const userId = user!.userId;
+    const { userId, headers: own } = await createUserAsAdmin(platform.users, platform.certsDir, {
+      email: EMAIL,
+      displayName: NAME,
+    });
     const traceId = randomBytes(16).toString("hex");
     const callerSpanId = randomBytes(8).toString("hex");
 
     const res = await post(`/v1/users/${userId}/orders`, {
-      headers: { traceparent: `00-${traceId}-${callerSpanId}-01`, "x-request-id": "trace-req-1" },
+      headers: {
+        traceparent: `00-${traceId}-${callerSpanId}-01`,
+        "x-request-id": "trace-req-1",
+        ...own,
+      },
       json: { items: [{ sku: SKU, quantity: 2, unit_price_cents: "150" }], currency: "EUR" },
     });
     expect(res.status).toBe(200);
     await expect
-      .poll(async () => (await platform.users.getUser({ userId })).user?.orderCount, {
-        timeout: 10_000,
-      })
+      .poll(
+        async () => (await platform.users.getUser({ userId }, { headers: own })).user?.orderCount,
+        {
+          timeout: 10_000,
+        },
+      )
       .toBe(1n);
     // The consumer's span ends just after its commit; flush until it is exported.
     await expect

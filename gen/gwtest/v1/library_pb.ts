@@ -12,13 +12,14 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_google_protobuf_wrappers } from "@bufbuild/protobuf/wkt";
+import { file_platform_v1_deprecation } from "../../platform/v1/deprecation_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file gwtest/v1/library.proto.
  */
 export const file_gwtest_v1_library: GenFile = /*@__PURE__*/
-  fileDesc("Chdnd3Rlc3QvdjEvbGlicmFyeS5wcm90bxIJZ3d0ZXN0LnYxIiUKBkF1dGhvchIMCgRuYW1lGAEgASgJEg0KBWVtYWlsGAIgASgJIvICCgRCb29rEgwKBG5hbWUYASABKAkSDQoFdGl0bGUYAiABKAkSIQoGYXV0aG9yGAMgASgLMhEuZ3d0ZXN0LnYxLkF1dGhvchINCgVwYWdlcxgEIAEoAxIMCgR0YWdzGAUgAygJEh0KBGtpbmQYBiABKA4yDy5nd3Rlc3QudjEuS2luZBIwCgxwdWJsaXNoX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBGlzYm4YCCABKAlIABITCglwcmludF9ydW4YCSABKAVIABINCgVjb3ZlchgKIAEoDBIRCglhdmFpbGFibGUYCyABKAgSDgoGcmF0aW5nGAwgASgBEisKBmxhYmVscxgNIAMoCzIbLmd3dGVzdC52MS5Cb29rLkxhYmVsc0VudHJ5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCQoHZWRpdGlvbiIwCgVTaGVsZhIKCgJpZBgBIAEoAxIMCgRuYW1lGAIgASgJEg0KBXRoZW1lGAMgASgJIiMKD0dldFNoZWxmUmVxdWVzdBIQCghzaGVsZl9pZBgBIAEoAyIzChBHZXRTaGVsZlJlc3BvbnNlEh8KBXNoZWxmGAEgASgLMhAuZ3d0ZXN0LnYxLlNoZWxmIk0KDkdldEJvb2tSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoJcmVhZF9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayIwCg9HZXRCb29rUmVzcG9uc2USHQoEYm9vaxgBIAEoCzIPLmd3dGVzdC52MS5Cb29rIh8KD0hlYWRCb29rUmVxdWVzdBIMCgRuYW1lGAEgASgJIiIKEEhlYWRCb29rUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIIlwKCkJvb2tGaWx0ZXISHQoEa2luZBgBIAEoDjIPLmd3dGVzdC52MS5LaW5kEgwKBHRhZ3MYAiADKAkSIQoGYXV0aG9yGAMgASgLMhEuZ3d0ZXN0LnYxLkF1dGhvciLcAwoQTGlzdEJvb2tzUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSJQoGZmlsdGVyGAQgASgLMhUuZ3d0ZXN0LnYxLkJvb2tGaWx0ZXISHgoFa2luZHMYBSADKA4yDy5nd3Rlc3QudjEuS2luZBIzCg9wdWJsaXNoZWRfYWZ0ZXIYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCXJlYWRfbWFzaxgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSLgoJbWluX3BhZ2VzGAggASgLMhsuZ29vZ2xlLnByb3RvYnVmLkludDY0VmFsdWUSFgoOYXZhaWxhYmxlX29ubHkYCSABKAgSFwoPbWF4X3ByaWNlX2NlbnRzGAogASgEEhIKCm1pbl9yYXRpbmcYCyABKAESFAoMY292ZXJfcHJlZml4GAwgASgMEisKCG1heF9sb2FuGA0gASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhIKCG9yZGVyX2J5GA4gASgJSAASEQoHc2h1ZmZsZRgPIAEoCEgAQgcKBW9yZGVyIl4KEUxpc3RCb29rc1Jlc3BvbnNlEh4KBWJvb2tzGAEgAygLMg8uZ3d0ZXN0LnYxLkJvb2sSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhAKCGhhc19tb3JlGAMgASgIIlMKEUNyZWF0ZUJvb2tSZXF1ZXN0Eg4KBnBhcmVudBgBIAEoCRIdCgRib29rGAIgASgLMg8uZ3d0ZXN0LnYxLkJvb2sSDwoHYm9va19pZBgDIAEoCSIzChJDcmVhdGVCb29rUmVzcG9uc2USHQoEYm9vaxgBIAEoCzIPLmd3dGVzdC52MS5Cb29rImMKEVVwZGF0ZUJvb2tSZXF1ZXN0Eh0KBGJvb2sYASABKAsyDy5nd3Rlc3QudjEuQm9vaxIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siMwoSVXBkYXRlQm9va1Jlc3BvbnNlEh0KBGJvb2sYASABKAsyDy5nd3Rlc3QudjEuQm9vayJ2ChFDYW5jZWxCb29rUmVxdWVzdBIMCgRuYW1lGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIvCgxncmFjZV9wZXJpb2QYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SEgoKdGlja2V0X2lkcxgEIAMoAyJWChJDYW5jZWxCb29rUmVzcG9uc2USDAoEbmFtZRgBIAEoCRIyCg5lZmZlY3RpdmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiHgoOR2V0RmlsZVJlcXVlc3QSDAoEcGF0aBgBIAEoCSItCg9HZXRGaWxlUmVzcG9uc2USDAoEcGF0aBgBIAEoCRIMCgRzaXplGAIgASgDKlQKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhAKDEtJTkRfRklDVElPThABEhMKD0tJTkRfTk9ORklDVElPThACEg8KC0tJTkRfUE9FVFJZEAMyxwQKDkxpYnJhcnlTZXJ2aWNlEkMKCEdldFNoZWxmEhouZ3d0ZXN0LnYxLkdldFNoZWxmUmVxdWVzdBobLmd3dGVzdC52MS5HZXRTaGVsZlJlc3BvbnNlEkAKB0dldEJvb2sSGS5nd3Rlc3QudjEuR2V0Qm9va1JlcXVlc3QaGi5nd3Rlc3QudjEuR2V0Qm9va1Jlc3BvbnNlEkMKCEhlYWRCb29rEhouZ3d0ZXN0LnYxLkhlYWRCb29rUmVxdWVzdBobLmd3dGVzdC52MS5IZWFkQm9va1Jlc3BvbnNlEkYKCUxpc3RCb29rcxIbLmd3dGVzdC52MS5MaXN0Qm9va3NSZXF1ZXN0GhwuZ3d0ZXN0LnYxLkxpc3RCb29rc1Jlc3BvbnNlEkkKCkNyZWF0ZUJvb2sSHC5nd3Rlc3QudjEuQ3JlYXRlQm9va1JlcXVlc3QaHS5nd3Rlc3QudjEuQ3JlYXRlQm9va1Jlc3BvbnNlEkkKClVwZGF0ZUJvb2sSHC5nd3Rlc3QudjEuVXBkYXRlQm9va1JlcXVlc3QaHS5nd3Rlc3QudjEuVXBkYXRlQm9va1Jlc3BvbnNlEkkKCkNhbmNlbEJvb2sSHC5nd3Rlc3QudjEuQ2FuY2VsQm9va1JlcXVlc3QaHS5nd3Rlc3QudjEuQ2FuY2VsQm9va1Jlc3BvbnNlEkAKB0dldEZpbGUSGS5nd3Rlc3QudjEuR2V0RmlsZVJlcXVlc3QaGi5nd3Rlc3QudjEuR2V0RmlsZVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_google_protobuf_wrappers]);
+  fileDesc("Chdnd3Rlc3QvdjEvbGlicmFyeS5wcm90bxIJZ3d0ZXN0LnYxIiUKBkF1dGhvchIMCgRuYW1lGAEgASgJEg0KBWVtYWlsGAIgASgJIvICCgRCb29rEgwKBG5hbWUYASABKAkSDQoFdGl0bGUYAiABKAkSIQoGYXV0aG9yGAMgASgLMhEuZ3d0ZXN0LnYxLkF1dGhvchINCgVwYWdlcxgEIAEoAxIMCgR0YWdzGAUgAygJEh0KBGtpbmQYBiABKA4yDy5nd3Rlc3QudjEuS2luZBIwCgxwdWJsaXNoX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBGlzYm4YCCABKAlIABITCglwcmludF9ydW4YCSABKAVIABINCgVjb3ZlchgKIAEoDBIRCglhdmFpbGFibGUYCyABKAgSDgoGcmF0aW5nGAwgASgBEisKBmxhYmVscxgNIAMoCzIbLmd3dGVzdC52MS5Cb29rLkxhYmVsc0VudHJ5Gi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCQoHZWRpdGlvbiIwCgVTaGVsZhIKCgJpZBgBIAEoAxIMCgRuYW1lGAIgASgJEg0KBXRoZW1lGAMgASgJIiMKD0dldFNoZWxmUmVxdWVzdBIQCghzaGVsZl9pZBgBIAEoAyIzChBHZXRTaGVsZlJlc3BvbnNlEh8KBXNoZWxmGAEgASgLMhAuZ3d0ZXN0LnYxLlNoZWxmIk0KDkdldEJvb2tSZXF1ZXN0EgwKBG5hbWUYASABKAkSLQoJcmVhZF9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayIwCg9HZXRCb29rUmVzcG9uc2USHQoEYm9vaxgBIAEoCzIPLmd3dGVzdC52MS5Cb29rIiQKFExlZ2FjeUdldEJvb2tSZXF1ZXN0EgwKBG5hbWUYASABKAkiNgoVTGVnYWN5R2V0Qm9va1Jlc3BvbnNlEh0KBGJvb2sYASABKAsyDy5nd3Rlc3QudjEuQm9vayIfCg9IZWFkQm9va1JlcXVlc3QSDAoEbmFtZRgBIAEoCSIiChBIZWFkQm9va1Jlc3BvbnNlEg4KBmV4aXN0cxgBIAEoCCJcCgpCb29rRmlsdGVyEh0KBGtpbmQYASABKA4yDy5nd3Rlc3QudjEuS2luZBIMCgR0YWdzGAIgAygJEiEKBmF1dGhvchgDIAEoCzIRLmd3dGVzdC52MS5BdXRob3Ii3AMKEExpc3RCb29rc1JlcXVlc3QSDgoGcGFyZW50GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEiUKBmZpbHRlchgEIAEoCzIVLmd3dGVzdC52MS5Cb29rRmlsdGVyEh4KBWtpbmRzGAUgAygOMg8uZ3d0ZXN0LnYxLktpbmQSMwoPcHVibGlzaGVkX2FmdGVyGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglyZWFkX21hc2sYByABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEi4KCW1pbl9wYWdlcxgIIAEoCzIbLmdvb2dsZS5wcm90b2J1Zi5JbnQ2NFZhbHVlEhYKDmF2YWlsYWJsZV9vbmx5GAkgASgIEhcKD21heF9wcmljZV9jZW50cxgKIAEoBBISCgptaW5fcmF0aW5nGAsgASgBEhQKDGNvdmVyX3ByZWZpeBgMIAEoDBIrCghtYXhfbG9hbhgNIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhISCghvcmRlcl9ieRgOIAEoCUgAEhEKB3NodWZmbGUYDyABKAhIAEIHCgVvcmRlciJeChFMaXN0Qm9va3NSZXNwb25zZRIeCgVib29rcxgBIAMoCzIPLmd3dGVzdC52MS5Cb29rEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIQCghoYXNfbW9yZRgDIAEoCCJTChFDcmVhdGVCb29rUmVxdWVzdBIOCgZwYXJlbnQYASABKAkSHQoEYm9vaxgCIAEoCzIPLmd3dGVzdC52MS5Cb29rEg8KB2Jvb2tfaWQYAyABKAkiMwoSQ3JlYXRlQm9va1Jlc3BvbnNlEh0KBGJvb2sYASABKAsyDy5nd3Rlc3QudjEuQm9vayJjChFVcGRhdGVCb29rUmVxdWVzdBIdCgRib29rGAEgASgLMg8uZ3d0ZXN0LnYxLkJvb2sSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrIjMKElVwZGF0ZUJvb2tSZXNwb25zZRIdCgRib29rGAEgASgLMg8uZ3d0ZXN0LnYxLkJvb2sidgoRQ2FuY2VsQm9va1JlcXVlc3QSDAoEbmFtZRgBIAEoCRIOCgZyZWFzb24YAiABKAkSLwoMZ3JhY2VfcGVyaW9kGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhIKCnRpY2tldF9pZHMYBCADKAMiVgoSQ2FuY2VsQm9va1Jlc3BvbnNlEgwKBG5hbWUYASABKAkSMgoOZWZmZWN0aXZlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIh4KDkdldEZpbGVSZXF1ZXN0EgwKBHBhdGgYASABKAkiLQoPR2V0RmlsZVJlc3BvbnNlEgwKBHBhdGgYASABKAkSDAoEc2l6ZRgCIAEoAypUCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIQCgxLSU5EX0ZJQ1RJT04QARITCg9LSU5EX05PTkZJQ1RJT04QAhIPCgtLSU5EX1BPRVRSWRADMtgFCg5MaWJyYXJ5U2VydmljZRJDCghHZXRTaGVsZhIaLmd3dGVzdC52MS5HZXRTaGVsZlJlcXVlc3QaGy5nd3Rlc3QudjEuR2V0U2hlbGZSZXNwb25zZRJACgdHZXRCb29rEhkuZ3d0ZXN0LnYxLkdldEJvb2tSZXF1ZXN0GhouZ3d0ZXN0LnYxLkdldEJvb2tSZXNwb25zZRJDCghIZWFkQm9vaxIaLmd3dGVzdC52MS5IZWFkQm9va1JlcXVlc3QaGy5nd3Rlc3QudjEuSGVhZEJvb2tSZXNwb25zZRJGCglMaXN0Qm9va3MSGy5nd3Rlc3QudjEuTGlzdEJvb2tzUmVxdWVzdBocLmd3dGVzdC52MS5MaXN0Qm9va3NSZXNwb25zZRJJCgpDcmVhdGVCb29rEhwuZ3d0ZXN0LnYxLkNyZWF0ZUJvb2tSZXF1ZXN0Gh0uZ3d0ZXN0LnYxLkNyZWF0ZUJvb2tSZXNwb25zZRJJCgpVcGRhdGVCb29rEhwuZ3d0ZXN0LnYxLlVwZGF0ZUJvb2tSZXF1ZXN0Gh0uZ3d0ZXN0LnYxLlVwZGF0ZUJvb2tSZXNwb25zZRJJCgpDYW5jZWxCb29rEhwuZ3d0ZXN0LnYxLkNhbmNlbEJvb2tSZXF1ZXN0Gh0uZ3d0ZXN0LnYxLkNhbmNlbEJvb2tSZXNwb25zZRJACgdHZXRGaWxlEhkuZ3d0ZXN0LnYxLkdldEZpbGVSZXF1ZXN0GhouZ3d0ZXN0LnYxLkdldEZpbGVSZXNwb25zZRKOAQoNTGVnYWN5R2V0Qm9vaxIfLmd3dGVzdC52MS5MZWdhY3lHZXRCb29rUmVxdWVzdBogLmd3dGVzdC52MS5MZWdhY3lHZXRCb29rUmVzcG9uc2UiOogCAdLzGDMKBgj/2P2kBhIGCP/Y29kGGiFodHRwczovL2V4YW1wbGUuY29tL2d1aWRlcy92MWJldGFiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_google_protobuf_wrappers, file_platform_v1_deprecation]);
 
 /**
  * Author wrote a book.
@@ -289,6 +290,48 @@ export const GetBookResponseSchema: GenMessage<GetBookResponse> = /*@__PURE__*/
   messageDesc(file_gwtest_v1_library, 6);
 
 /**
+ * LegacyGetBookRequest names a book.
+ *
+ * @generated from message gwtest.v1.LegacyGetBookRequest
+ */
+export type LegacyGetBookRequest = Message<"gwtest.v1.LegacyGetBookRequest"> & {
+  /**
+   * Resource name of the book.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message gwtest.v1.LegacyGetBookRequest.
+ * Use `create(LegacyGetBookRequestSchema)` to create a new message.
+ */
+export const LegacyGetBookRequestSchema: GenMessage<LegacyGetBookRequest> = /*@__PURE__*/
+  messageDesc(file_gwtest_v1_library, 7);
+
+/**
+ * LegacyGetBookResponse carries the book.
+ *
+ * @generated from message gwtest.v1.LegacyGetBookResponse
+ */
+export type LegacyGetBookResponse = Message<"gwtest.v1.LegacyGetBookResponse"> & {
+  /**
+   * The book.
+   *
+   * @generated from field: gwtest.v1.Book book = 1;
+   */
+  book?: Book | undefined;
+};
+
+/**
+ * Describes the message gwtest.v1.LegacyGetBookResponse.
+ * Use `create(LegacyGetBookResponseSchema)` to create a new message.
+ */
+export const LegacyGetBookResponseSchema: GenMessage<LegacyGetBookResponse> = /*@__PURE__*/
+  messageDesc(file_gwtest_v1_library, 8);
+
+/**
  * HeadBookRequest names a book.
  *
  * @generated from message gwtest.v1.HeadBookRequest
@@ -307,7 +350,7 @@ export type HeadBookRequest = Message<"gwtest.v1.HeadBookRequest"> & {
  * Use `create(HeadBookRequestSchema)` to create a new message.
  */
 export const HeadBookRequestSchema: GenMessage<HeadBookRequest> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 7);
+  messageDesc(file_gwtest_v1_library, 9);
 
 /**
  * HeadBookResponse says whether the book exists.
@@ -328,7 +371,7 @@ export type HeadBookResponse = Message<"gwtest.v1.HeadBookResponse"> & {
  * Use `create(HeadBookResponseSchema)` to create a new message.
  */
 export const HeadBookResponseSchema: GenMessage<HeadBookResponse> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 8);
+  messageDesc(file_gwtest_v1_library, 10);
 
 /**
  * BookFilter narrows a listing.
@@ -363,7 +406,7 @@ export type BookFilter = Message<"gwtest.v1.BookFilter"> & {
  * Use `create(BookFilterSchema)` to create a new message.
  */
 export const BookFilterSchema: GenMessage<BookFilter> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 9);
+  messageDesc(file_gwtest_v1_library, 11);
 
 /**
  * ListBooksRequest lists a shelf's books.
@@ -491,7 +534,7 @@ export type ListBooksRequest = Message<"gwtest.v1.ListBooksRequest"> & {
  * Use `create(ListBooksRequestSchema)` to create a new message.
  */
 export const ListBooksRequestSchema: GenMessage<ListBooksRequest> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 10);
+  messageDesc(file_gwtest_v1_library, 12);
 
 /**
  * ListBooksResponse is one page of books.
@@ -526,7 +569,7 @@ export type ListBooksResponse = Message<"gwtest.v1.ListBooksResponse"> & {
  * Use `create(ListBooksResponseSchema)` to create a new message.
  */
 export const ListBooksResponseSchema: GenMessage<ListBooksResponse> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 11);
+  messageDesc(file_gwtest_v1_library, 13);
 
 /**
  * CreateBookRequest adds a book under a shelf.
@@ -561,7 +604,7 @@ export type CreateBookRequest = Message<"gwtest.v1.CreateBookRequest"> & {
  * Use `create(CreateBookRequestSchema)` to create a new message.
  */
 export const CreateBookRequestSchema: GenMessage<CreateBookRequest> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 12);
+  messageDesc(file_gwtest_v1_library, 14);
 
 /**
  * CreateBookResponse carries the created book.
@@ -582,7 +625,7 @@ export type CreateBookResponse = Message<"gwtest.v1.CreateBookResponse"> & {
  * Use `create(CreateBookResponseSchema)` to create a new message.
  */
 export const CreateBookResponseSchema: GenMessage<CreateBookResponse> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 13);
+  messageDesc(file_gwtest_v1_library, 15);
 
 /**
  * UpdateBookRequest changes a book.
@@ -610,7 +653,7 @@ export type UpdateBookRequest = Message<"gwtest.v1.UpdateBookRequest"> & {
  * Use `create(UpdateBookRequestSchema)` to create a new message.
  */
 export const UpdateBookRequestSchema: GenMessage<UpdateBookRequest> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 14);
+  messageDesc(file_gwtest_v1_library, 16);
 
 /**
  * UpdateBookResponse carries the updated book.
@@ -631,7 +674,7 @@ export type UpdateBookResponse = Message<"gwtest.v1.UpdateBookResponse"> & {
  * Use `create(UpdateBookResponseSchema)` to create a new message.
  */
 export const UpdateBookResponseSchema: GenMessage<UpdateBookResponse> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 15);
+  messageDesc(file_gwtest_v1_library, 17);
 
 /**
  * CancelBookRequest withdraws a book.
@@ -673,7 +716,7 @@ export type CancelBookRequest = Message<"gwtest.v1.CancelBookRequest"> & {
  * Use `create(CancelBookRequestSchema)` to create a new message.
  */
 export const CancelBookRequestSchema: GenMessage<CancelBookRequest> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 16);
+  messageDesc(file_gwtest_v1_library, 18);
 
 /**
  * CancelBookResponse reports the withdrawal.
@@ -701,7 +744,7 @@ export type CancelBookResponse = Message<"gwtest.v1.CancelBookResponse"> & {
  * Use `create(CancelBookResponseSchema)` to create a new message.
  */
 export const CancelBookResponseSchema: GenMessage<CancelBookResponse> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 17);
+  messageDesc(file_gwtest_v1_library, 19);
 
 /**
  * GetFileRequest names a file.
@@ -722,7 +765,7 @@ export type GetFileRequest = Message<"gwtest.v1.GetFileRequest"> & {
  * Use `create(GetFileRequestSchema)` to create a new message.
  */
 export const GetFileRequestSchema: GenMessage<GetFileRequest> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 18);
+  messageDesc(file_gwtest_v1_library, 20);
 
 /**
  * GetFileResponse carries the file.
@@ -750,7 +793,7 @@ export type GetFileResponse = Message<"gwtest.v1.GetFileResponse"> & {
  * Use `create(GetFileResponseSchema)` to create a new message.
  */
 export const GetFileResponseSchema: GenMessage<GetFileResponse> = /*@__PURE__*/
-  messageDesc(file_gwtest_v1_library, 19);
+  messageDesc(file_gwtest_v1_library, 21);
 
 /**
  * Kind classifies a book.
@@ -870,6 +913,19 @@ export const LibraryService: GenService<{
     methodKind: "unary";
     input: typeof GetFileRequestSchema;
     output: typeof GetFileResponseSchema;
+  },
+  /**
+   * LegacyGetBook is GetBook as the retired v1beta API served it: deprecated,
+   * deprecated on 2023-06-30T23:59:59Z, sunset on 2026-12-31T23:59:59Z, dates
+   * the gateway sends as Deprecation, Sunset and Link headers.
+   *
+   * @generated from rpc gwtest.v1.LibraryService.LegacyGetBook
+   * @deprecated
+   */
+  legacyGetBook: {
+    methodKind: "unary";
+    input: typeof LegacyGetBookRequestSchema;
+    output: typeof LegacyGetBookResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_gwtest_v1_library, 0);

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file identity/v1/user_service.proto.
  */
 export const file_identity_v1_user_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5pZGVudGl0eS92MS91c2VyX3NlcnZpY2UucHJvdG8SC2lkZW50aXR5LnYxIlsKEUNyZWF0ZVVzZXJSZXF1ZXN0Eh8KBWVtYWlsGAEgASgJQhDgQQK6SArIAQFyBRj+AWABEiUKDGRpc3BsYXlfbmFtZRgCIAEoCUIP4EECukgJyAEBcgQQARhkIjUKEkNyZWF0ZVVzZXJSZXNwb25zZRIfCgR1c2VyGAEgASgLMhEuaWRlbnRpdHkudjEuVXNlciIuCg5HZXRVc2VyUmVxdWVzdBIcCgd1c2VyX2lkGAEgASgJQgvgQQK6SAVyA7ABASIyCg9HZXRVc2VyUmVzcG9uc2USHwoEdXNlchgBIAEoCzIRLmlkZW50aXR5LnYxLlVzZXIiRgoQTGlzdFVzZXJzUmVxdWVzdBIYCgVsaW1pdBgBIAEoBUIJukgGGgQYZCgAEhgKBmN1cnNvchgCIAEoCUIIukgFcgMYgAQiWwoRTGlzdFVzZXJzUmVzcG9uc2USHwoEZGF0YRgBIAMoCzIRLmlkZW50aXR5LnYxLlVzZXISEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgilQEKEVVwZGF0ZVVzZXJSZXF1ZXN0EioKBHVzZXIYASABKAsyES5pZGVudGl0eS52MS5Vc2VyQgngQQK6SAPIAQESOgoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQgngQQK6SAPIAQESGAoHdmVyc2lvbhgDIAEoA0IHukgEIgIoACI1ChJVcGRhdGVVc2VyUmVzcG9uc2USHwoEdXNlchgBIAEoCzIRLmlkZW50aXR5LnYxLlVzZXIiSwoRRGVsZXRlVXNlclJlcXVlc3QSHAoHdXNlcl9pZBgBIAEoCUIL4EECukgFcgOwAQESGAoHdmVyc2lvbhgCIAEoA0IHukgEIgIoACIUChJEZWxldGVVc2VyUmVzcG9uc2Uy2wQKC1VzZXJTZXJ2aWNlEmkKCkNyZWF0ZVVzZXISHi5pZGVudGl0eS52MS5DcmVhdGVVc2VyUmVxdWVzdBofLmlkZW50aXR5LnYxLkNyZWF0ZVVzZXJSZXNwb25zZSIagtPkkwIUOgEqYgR1c2VyIgkvdjEvdXNlcnMSfQoHR2V0VXNlchIbLmlkZW50aXR5LnYxLkdldFVzZXJSZXF1ZXN0GhwuaWRlbnRpdHkudjEuR2V0VXNlclJlc3BvbnNlIjfC8xgSCgZvcmRlcnMQASABKgIIAjABgtPkkwIbYgR1c2VyEhMvdjEvdXNlcnMve3VzZXJfaWR9EmsKCUxpc3RVc2VycxIdLmlkZW50aXR5LnYxLkxpc3RVc2Vyc1JlcXVlc3QaHi5pZGVudGl0eS52MS5MaXN0VXNlcnNSZXNwb25zZSIfwvMYChABIAEqAggFMAGC0+STAgsSCS92MS91c2VycxJ7CgpVcGRhdGVVc2VyEh4uaWRlbnRpdHkudjEuVXBkYXRlVXNlclJlcXVlc3QaHy5pZGVudGl0eS52MS5VcGRhdGVVc2VyUmVzcG9uc2UiLILT5JMCJjoEdXNlcmIEdXNlcjIYL3YxL3VzZXJzL3t1c2VyLnVzZXJfaWR9EmoKCkRlbGV0ZVVzZXISHi5pZGVudGl0eS52MS5EZWxldGVVc2VyUmVxdWVzdBofLmlkZW50aXR5LnYxLkRlbGV0ZVVzZXJSZXNwb25zZSIbgtPkkwIVKhMvdjEvdXNlcnMve3VzZXJfaWR9GgzC8xgIEAEqAggFMAJiBnByb3RvMw", [file_buf_validate_validate, file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_field_mask, file_identity_v1_user, file_platform_v1_policy]);
+  fileDesc("Ch5pZGVudGl0eS92MS91c2VyX3NlcnZpY2UucHJvdG8SC2lkZW50aXR5LnYxIlsKEUNyZWF0ZVVzZXJSZXF1ZXN0Eh8KBWVtYWlsGAEgASgJQhDgQQK6SArIAQFyBRj+AWABEiUKDGRpc3BsYXlfbmFtZRgCIAEoCUIP4EECukgJyAEBcgQQARhkIjUKEkNyZWF0ZVVzZXJSZXNwb25zZRIfCgR1c2VyGAEgASgLMhEuaWRlbnRpdHkudjEuVXNlciIuCg5HZXRVc2VyUmVxdWVzdBIcCgd1c2VyX2lkGAEgASgJQgvgQQK6SAVyA7ABASIyCg9HZXRVc2VyUmVzcG9uc2USHwoEdXNlchgBIAEoCzIRLmlkZW50aXR5LnYxLlVzZXIiRgoQTGlzdFVzZXJzUmVxdWVzdBIYCgVsaW1pdBgBIAEoBUIJukgGGgQYZCgAEhgKBmN1cnNvchgCIAEoCUIIukgFcgMYgAQiWwoRTGlzdFVzZXJzUmVzcG9uc2USHwoEZGF0YRgBIAMoCzIRLmlkZW50aXR5LnYxLlVzZXISEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgilQEKEVVwZGF0ZVVzZXJSZXF1ZXN0EioKBHVzZXIYASABKAsyES5pZGVudGl0eS52MS5Vc2VyQgngQQK6SAPIAQESOgoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQgngQQK6SAPIAQESGAoHdmVyc2lvbhgDIAEoA0IHukgEIgIoACI1ChJVcGRhdGVVc2VyUmVzcG9uc2USHwoEdXNlchgBIAEoCzIRLmlkZW50aXR5LnYxLlVzZXIiSwoRRGVsZXRlVXNlclJlcXVlc3QSHAoHdXNlcl9pZBgBIAEoCUIL4EECukgFcgOwAQESGAoHdmVyc2lvbhgCIAEoA0IHukgEIgIoACIUChJEZWxldGVVc2VyUmVzcG9uc2UyjwUKC1VzZXJTZXJ2aWNlEnwKCkNyZWF0ZVVzZXISHi5pZGVudGl0eS52MS5DcmVhdGVVc2VyUmVxdWVzdBofLmlkZW50aXR5LnYxLkNyZWF0ZVVzZXJSZXNwb25zZSItwvMYDxABGgVhZG1pbioCCAUwAoLT5JMCFDoBKmIEdXNlciIJL3YxL3VzZXJzEokBCgdHZXRVc2VyEhsuaWRlbnRpdHkudjEuR2V0VXNlclJlcXVlc3QaHC5pZGVudGl0eS52MS5HZXRVc2VyUmVzcG9uc2UiQ8LzGB4KBm9yZGVycxABGgp1c2VyczpyZWFkIAEqAggCMAGC0+STAhtiBHVzZXISEy92MS91c2Vycy97dXNlcl9pZH0ScgoJTGlzdFVzZXJzEh0uaWRlbnRpdHkudjEuTGlzdFVzZXJzUmVxdWVzdBoeLmlkZW50aXR5LnYxLkxpc3RVc2Vyc1Jlc3BvbnNlIibC8xgREAEaBWFkbWluIAEqAggFMAGC0+STAgsSCS92MS91c2VycxJ7CgpVcGRhdGVVc2VyEh4uaWRlbnRpdHkudjEuVXBkYXRlVXNlclJlcXVlc3QaHy5pZGVudGl0eS52MS5VcGRhdGVVc2VyUmVzcG9uc2UiLILT5JMCJjoEdXNlcmIEdXNlcjIYL3YxL3VzZXJzL3t1c2VyLnVzZXJfaWR9EmoKCkRlbGV0ZVVzZXISHi5pZGVudGl0eS52MS5EZWxldGVVc2VyUmVxdWVzdBofLmlkZW50aXR5LnYxLkRlbGV0ZVVzZXJSZXNwb25zZSIbgtPkkwIVKhMvdjEvdXNlcnMve3VzZXJfaWR9GhnC8xgVEAEaC3VzZXJzOndyaXRlKgIIBTACYgZwcm90bzM", [file_buf_validate_validate, file_google_api_annotations, file_google_api_field_behavior, file_google_protobuf_field_mask, file_identity_v1_user, file_platform_v1_policy]);
 
 /**
  * CreateUserRequest holds the new user's fields.
@@ -281,7 +281,8 @@ export const DeleteUserResponseSchema: GenMessage<DeleteUserResponse> = /*@__PUR
  */
 export const UserService: GenService<{
   /**
-   * CreateUser registers a new user. The email must not be taken.
+   * CreateUser adds a user without credentials, for administrators; people
+   * sign themselves up with AuthService.Register. The email must not be taken.
    *
    * @generated from rpc identity.v1.UserService.CreateUser
    */
@@ -291,7 +292,7 @@ export const UserService: GenService<{
     output: typeof CreateUserResponseSchema;
   },
   /**
-   * GetUser returns one user.
+   * GetUser returns one user: the caller's own, or any with the admin scope.
    *
    * @generated from rpc identity.v1.UserService.GetUser
    */
@@ -301,7 +302,7 @@ export const UserService: GenService<{
     output: typeof GetUserResponseSchema;
   },
   /**
-   * ListUsers pages through users, oldest first. Pages stay consistent while
+   * ListUsers pages through all users, oldest first; for administrators. Pages stay consistent while
    * users are created: the cursor marks a position, not an offset.
    *
    * @generated from rpc identity.v1.UserService.ListUsers
@@ -312,7 +313,7 @@ export const UserService: GenService<{
     output: typeof ListUsersResponseSchema;
   },
   /**
-   * UpdateUser changes the fields named in update_mask.
+   * UpdateUser changes the fields named in update_mask, on the caller's own user.
    *
    * @generated from rpc identity.v1.UserService.UpdateUser
    */
@@ -322,7 +323,7 @@ export const UserService: GenService<{
     output: typeof UpdateUserResponseSchema;
   },
   /**
-   * DeleteUser removes a user. Deleting a missing user is NOT_FOUND.
+   * DeleteUser removes the caller's own user. Deleting a missing user is NOT_FOUND.
    *
    * @generated from rpc identity.v1.UserService.DeleteUser
    */

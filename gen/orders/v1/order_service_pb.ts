@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file orders/v1/order_service.proto.
  */
 export const file_orders_v1_order_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1vcmRlcnMvdjEvb3JkZXJfc2VydmljZS5wcm90bxIJb3JkZXJzLnYxIq8BChJDcmVhdGVPcmRlclJlcXVlc3QSHAoHdXNlcl9pZBgBIAEoCUIL4EECukgFcgOwAQESMgoFaXRlbXMYAiADKAsyFC5vcmRlcnMudjEuT3JkZXJJdGVtQg3gQQK6SAeSAQQIARBkEiYKCGN1cnJlbmN5GAMgASgJQhTgQQK6SA5yDDIKXltBLVpdezN9JBIfCgpyZXF1ZXN0X2lkGAQgASgJQgu6SAjYAQFyA7ABASI2ChNDcmVhdGVPcmRlclJlc3BvbnNlEh8KBW9yZGVyGAEgASgLMhAub3JkZXJzLnYxLk9yZGVyIjAKD0dldE9yZGVyUmVxdWVzdBIdCghvcmRlcl9pZBgBIAEoCUIL4EECukgFcgOwAQEiMwoQR2V0T3JkZXJSZXNwb25zZRIfCgVvcmRlchgBIAEoCzIQLm9yZGVycy52MS5PcmRlciJlChFMaXN0T3JkZXJzUmVxdWVzdBIcCgd1c2VyX2lkGAEgASgJQgvgQQK6SAVyA7ABARIYCgVsaW1pdBgCIAEoBUIJukgGGgQYZCgAEhgKBmN1cnNvchgDIAEoCUIIukgFcgMYgAQiWwoSTGlzdE9yZGVyc1Jlc3BvbnNlEh4KBGRhdGEYASADKAsyEC5vcmRlcnMudjEuT3JkZXISEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgijQEKGFVwZGF0ZU9yZGVyU3RhdHVzUmVxdWVzdBIdCghvcmRlcl9pZBgBIAEoCUIL4EECukgFcgOwAQESNQoGc3RhdHVzGAIgASgOMhYub3JkZXJzLnYxLk9yZGVyU3RhdHVzQg3gQQK6SAeCAQQQASAAEhsKB3ZlcnNpb24YAyABKANCCuBBArpIBCICKAEiPAoZVXBkYXRlT3JkZXJTdGF0dXNSZXNwb25zZRIfCgVvcmRlchgBIAEoCzIQLm9yZGVycy52MS5PcmRlciJNChJDYW5jZWxPcmRlclJlcXVlc3QSHQoIb3JkZXJfaWQYASABKAlCC+BBArpIBXIDsAEBEhgKB3ZlcnNpb24YAiABKANCB7pIBCICKAAiNgoTQ2FuY2VsT3JkZXJSZXNwb25zZRIfCgVvcmRlchgBIAEoCzIQLm9yZGVycy52MS5PcmRlcjKdBQoMT3JkZXJTZXJ2aWNlEnoKC0NyZWF0ZU9yZGVyEh0ub3JkZXJzLnYxLkNyZWF0ZU9yZGVyUmVxdWVzdBoeLm9yZGVycy52MS5DcmVhdGVPcmRlclJlc3BvbnNlIiyC0+STAiY6ASpiBW9yZGVyIhovdjEvdXNlcnMve3VzZXJfaWR9L29yZGVycxJ3CghHZXRPcmRlchIaLm9yZGVycy52MS5HZXRPcmRlclJlcXVlc3QaGy5vcmRlcnMudjEuR2V0T3JkZXJSZXNwb25zZSIywvMYChABIAEqAggCMAGC0+STAh5iBW9yZGVyEhUvdjEvb3JkZXJzL3tvcmRlcl9pZH0SewoKTGlzdE9yZGVycxIcLm9yZGVycy52MS5MaXN0T3JkZXJzUmVxdWVzdBodLm9yZGVycy52MS5MaXN0T3JkZXJzUmVzcG9uc2UiMMLzGAoQASABKgIIBTABgtPkkwIcEhovdjEvdXNlcnMve3VzZXJfaWR9L29yZGVycxKOAQoRVXBkYXRlT3JkZXJTdGF0dXMSIy5vcmRlcnMudjEuVXBkYXRlT3JkZXJTdGF0dXNSZXF1ZXN0GiQub3JkZXJzLnYxLlVwZGF0ZU9yZGVyU3RhdHVzUmVzcG9uc2UiLoLT5JMCKDoBKmIFb3JkZXIyHC92MS9vcmRlcnMve29yZGVyX2lkfS9zdGF0dXMSfAoLQ2FuY2VsT3JkZXISHS5vcmRlcnMudjEuQ2FuY2VsT3JkZXJSZXF1ZXN0Gh4ub3JkZXJzLnYxLkNhbmNlbE9yZGVyUmVzcG9uc2UiLoLT5JMCKDoBKmIFb3JkZXIiHC92MS9vcmRlcnMve29yZGVyX2lkfTpjYW5jZWwaDMLzGAgQASoCCAUwAmIGcHJvdG8z", [file_buf_validate_validate, file_google_api_annotations, file_google_api_field_behavior, file_orders_v1_order, file_platform_v1_policy]);
+  fileDesc("Ch1vcmRlcnMvdjEvb3JkZXJfc2VydmljZS5wcm90bxIJb3JkZXJzLnYxIq8BChJDcmVhdGVPcmRlclJlcXVlc3QSHAoHdXNlcl9pZBgBIAEoCUIL4EECukgFcgOwAQESMgoFaXRlbXMYAiADKAsyFC5vcmRlcnMudjEuT3JkZXJJdGVtQg3gQQK6SAeSAQQIARBkEiYKCGN1cnJlbmN5GAMgASgJQhTgQQK6SA5yDDIKXltBLVpdezN9JBIfCgpyZXF1ZXN0X2lkGAQgASgJQgu6SAjYAQFyA7ABASI2ChNDcmVhdGVPcmRlclJlc3BvbnNlEh8KBW9yZGVyGAEgASgLMhAub3JkZXJzLnYxLk9yZGVyIjAKD0dldE9yZGVyUmVxdWVzdBIdCghvcmRlcl9pZBgBIAEoCUIL4EECukgFcgOwAQEiMwoQR2V0T3JkZXJSZXNwb25zZRIfCgVvcmRlchgBIAEoCzIQLm9yZGVycy52MS5PcmRlciJlChFMaXN0T3JkZXJzUmVxdWVzdBIcCgd1c2VyX2lkGAEgASgJQgvgQQK6SAVyA7ABARIYCgVsaW1pdBgCIAEoBUIJukgGGgQYZCgAEhgKBmN1cnNvchgDIAEoCUIIukgFcgMYgAQiWwoSTGlzdE9yZGVyc1Jlc3BvbnNlEh4KBGRhdGEYASADKAsyEC5vcmRlcnMudjEuT3JkZXISEwoLbmV4dF9jdXJzb3IYAiABKAkSEAoIaGFzX21vcmUYAyABKAgijQEKGFVwZGF0ZU9yZGVyU3RhdHVzUmVxdWVzdBIdCghvcmRlcl9pZBgBIAEoCUIL4EECukgFcgOwAQESNQoGc3RhdHVzGAIgASgOMhYub3JkZXJzLnYxLk9yZGVyU3RhdHVzQg3gQQK6SAeCAQQQASAAEhsKB3ZlcnNpb24YAyABKANCCuBBArpIBCICKAEiPAoZVXBkYXRlT3JkZXJTdGF0dXNSZXNwb25zZRIfCgVvcmRlchgBIAEoCzIQLm9yZGVycy52MS5PcmRlciJNChJDYW5jZWxPcmRlclJlcXVlc3QSHQoIb3JkZXJfaWQYASABKAlCC+BBArpIBXIDsAEBEhgKB3ZlcnNpb24YAiABKANCB7pIBCICKAAiNgoTQ2FuY2VsT3JkZXJSZXNwb25zZRIfCgVvcmRlchgBIAEoCzIQLm9yZGVycy52MS5PcmRlcjLaBQoMT3JkZXJTZXJ2aWNlEnoKC0NyZWF0ZU9yZGVyEh0ub3JkZXJzLnYxLkNyZWF0ZU9yZGVyUmVxdWVzdBoeLm9yZGVycy52MS5DcmVhdGVPcmRlclJlc3BvbnNlIiyC0+STAiY6ASpiBW9yZGVyIhovdjEvdXNlcnMve3VzZXJfaWR9L29yZGVycxKEAQoIR2V0T3JkZXISGi5vcmRlcnMudjEuR2V0T3JkZXJSZXF1ZXN0Ghsub3JkZXJzLnYxLkdldE9yZGVyUmVzcG9uc2UiP8LzGBcQARoLb3JkZXJzOnJlYWQgASoCCAIwAYLT5JMCHmIFb3JkZXISFS92MS9vcmRlcnMve29yZGVyX2lkfRKIAQoKTGlzdE9yZGVycxIcLm9yZGVycy52MS5MaXN0T3JkZXJzUmVxdWVzdBodLm9yZGVycy52MS5MaXN0T3JkZXJzUmVzcG9uc2UiPcLzGBcQARoLb3JkZXJzOnJlYWQgASoCCAUwAYLT5JMCHBIaL3YxL3VzZXJzL3t1c2VyX2lkfS9vcmRlcnMSoQEKEVVwZGF0ZU9yZGVyU3RhdHVzEiMub3JkZXJzLnYxLlVwZGF0ZU9yZGVyU3RhdHVzUmVxdWVzdBokLm9yZGVycy52MS5VcGRhdGVPcmRlclN0YXR1c1Jlc3BvbnNlIkHC8xgPEAEaBWFkbWluKgIIBTACgtPkkwIoOgEqYgVvcmRlcjIcL3YxL29yZGVycy97b3JkZXJfaWR9L3N0YXR1cxJ8CgtDYW5jZWxPcmRlchIdLm9yZGVycy52MS5DYW5jZWxPcmRlclJlcXVlc3QaHi5vcmRlcnMudjEuQ2FuY2VsT3JkZXJSZXNwb25zZSIugtPkkwIoOgEqYgVvcmRlciIcL3YxL29yZGVycy97b3JkZXJfaWR9OmNhbmNlbBoawvMYFhABGgxvcmRlcnM6d3JpdGUqAggFMAJiBnByb3RvMw", [file_buf_validate_validate, file_google_api_annotations, file_google_api_field_behavior, file_orders_v1_order, file_platform_v1_policy]);
 
 /**
  * CreateOrderRequest describes the order to place.
@@ -307,7 +307,7 @@ export const CancelOrderResponseSchema: GenMessage<CancelOrderResponse> = /*@__P
  */
 export const OrderService: GenService<{
   /**
-   * CreateOrder places an order for an existing user.
+   * CreateOrder places an order for an existing user: the caller itself.
    *
    * @generated from rpc orders.v1.OrderService.CreateOrder
    */
@@ -317,7 +317,7 @@ export const OrderService: GenService<{
     output: typeof CreateOrderResponseSchema;
   },
   /**
-   * GetOrder returns one order.
+   * GetOrder returns one of the caller's orders, or any with the admin scope.
    *
    * @generated from rpc orders.v1.OrderService.GetOrder
    */
@@ -327,8 +327,9 @@ export const OrderService: GenService<{
     output: typeof GetOrderResponseSchema;
   },
   /**
-   * ListOrders pages through a user's orders, oldest first. Pages stay
-   * consistent while orders are created: the cursor marks a position.
+   * ListOrders pages through a user's orders, oldest first: the caller's
+   * own, or any user's with the admin scope. Pages stay consistent while
+   * orders are created: the cursor marks a position.
    *
    * @generated from rpc orders.v1.OrderService.ListOrders
    */
@@ -339,7 +340,8 @@ export const OrderService: GenService<{
   },
   /**
    * UpdateOrderStatus moves an order along its life cycle. The version must
-   * match the order's current version, else ABORTED.
+   * match the order's current version, else ABORTED. Fulfilment is the
+   * shop's business, not the buyer's: it needs the admin scope.
    *
    * @generated from rpc orders.v1.OrderService.UpdateOrderStatus
    */
@@ -349,7 +351,7 @@ export const OrderService: GenService<{
     output: typeof UpdateOrderStatusResponseSchema;
   },
   /**
-   * CancelOrder cancels a pending or confirmed order.
+   * CancelOrder cancels one of the caller's pending or confirmed orders.
    *
    * @generated from rpc orders.v1.OrderService.CancelOrder
    */

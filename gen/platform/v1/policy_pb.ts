@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file platform/v1/policy.proto.
  */
 export const file_platform_v1_policy: GenFile = /*@__PURE__*/
-  fileDesc("ChhwbGF0Zm9ybS92MS9wb2xpY3kucHJvdG8SC3BsYXRmb3JtLnYxIqoBCgZQb2xpY3kSDwoHY2FsbGVycxgBIAMoCRIOCgZwdWJsaWMYAiABKAgSDgoGc2NvcGVzGAMgAygJEhIKCmlkZW1wb3RlbnQYBCABKAgSKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgpyYXRlX2xpbWl0GAYgASgOMhsucGxhdGZvcm0udjEuUmF0ZUxpbWl0Q2xhc3MqpAEKDlJhdGVMaW1pdENsYXNzEiAKHFJBVEVfTElNSVRfQ0xBU1NfVU5TUEVDSUZJRUQQABIZChVSQVRFX0xJTUlUX0NMQVNTX1JFQUQQARIaChZSQVRFX0xJTUlUX0NMQVNTX1dSSVRFEAISGQoVUkFURV9MSU1JVF9DTEFTU19BVVRIEAMSHgoaUkFURV9MSU1JVF9DTEFTU19FWFBFTlNJVkUQBDpNCgZwb2xpY3kSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxi4jgMgASgLMhMucGxhdGZvcm0udjEuUG9saWN5UgZwb2xpY3k6XQoOZGVmYXVsdF9wb2xpY3kSHy5nb29nbGUucHJvdG9idWYuU2VydmljZU9wdGlvbnMYuI4DIAEoCzITLnBsYXRmb3JtLnYxLlBvbGljeVINZGVmYXVsdFBvbGljeWIGcHJvdG8z", [file_google_protobuf_descriptor, file_google_protobuf_duration]);
+  fileDesc("ChhwbGF0Zm9ybS92MS9wb2xpY3kucHJvdG8SC3BsYXRmb3JtLnYxIr0BCgZQb2xpY3kSDwoHY2FsbGVycxgBIAMoCRIOCgZwdWJsaWMYAiABKAgSDgoGc2NvcGVzGAMgAygJEhIKCmlkZW1wb3RlbnQYBCABKAgSKgoHdGltZW91dBgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgpyYXRlX2xpbWl0GAYgASgOMhsucGxhdGZvcm0udjEuUmF0ZUxpbWl0Q2xhc3MSEQoJYW5vbnltb3VzGAcgASgIKqQBCg5SYXRlTGltaXRDbGFzcxIgChxSQVRFX0xJTUlUX0NMQVNTX1VOU1BFQ0lGSUVEEAASGQoVUkFURV9MSU1JVF9DTEFTU19SRUFEEAESGgoWUkFURV9MSU1JVF9DTEFTU19XUklURRACEhkKFVJBVEVfTElNSVRfQ0xBU1NfQVVUSBADEh4KGlJBVEVfTElNSVRfQ0xBU1NfRVhQRU5TSVZFEAQ6TQoGcG9saWN5Eh4uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9wdGlvbnMYuI4DIAEoCzITLnBsYXRmb3JtLnYxLlBvbGljeVIGcG9saWN5Ol0KDmRlZmF1bHRfcG9saWN5Eh8uZ29vZ2xlLnByb3RvYnVmLlNlcnZpY2VPcHRpb25zGLiOAyABKAsyEy5wbGF0Zm9ybS52MS5Qb2xpY3lSDWRlZmF1bHRQb2xpY3liBnByb3RvMw", [file_google_protobuf_descriptor, file_google_protobuf_duration]);
 
 /**
  * Policy applies to one RPC (method option) or to every RPC of a service that
@@ -45,7 +45,12 @@ export type Policy = Message<"platform.v1.Policy"> & {
   public: boolean;
 
   /**
-   * OAuth-style scopes the end user's token must carry, all of them.
+   * OAuth-style scopes the end user's credential must carry, all of them.
+   * A public RPC always needs a valid credential (access token or API key)
+   * from public clients, unless it is `anonymous`. Calls from services in
+   * `callers` that carry no end-user credential act as that service and are
+   * authorized by `callers` alone; when they pass a user's credential on, it
+   * is verified and these scopes apply as for a public client.
    *
    * @generated from field: repeated string scopes = 3;
    */
@@ -73,6 +78,15 @@ export type Policy = Message<"platform.v1.Policy"> & {
    * @generated from field: platform.v1.RateLimitClass rate_limit = 6;
    */
   rateLimit: RateLimitClass;
+
+  /**
+   * Public clients may call without any credential: sign-up, sign-in and
+   * the key set that verifies tokens. Only meaningful with `public`; an
+   * anonymous RPC must not also require scopes.
+   *
+   * @generated from field: bool anonymous = 7;
+   */
+  anonymous: boolean;
 };
 
 /**

@@ -1,5 +1,16 @@
 import { sql } from "drizzle-orm";
-import { bigint, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  pgSchema,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { createAuditTable } from "../../../platform/audit/audit-table.js";
+import { DEFAULT_USER_SCOPES } from "../../../platform/auth/scopes.js";
 import { createProcessedEventsTable } from "../../../platform/events/processed-events.js";
 
 /**
@@ -31,6 +42,13 @@ export const users = identity.table(
     // Maintained from orders' events by the order-count consumer; not part of
     // `version`, which tracks the user's own edits.
     orderCount: bigint("order_count", { mode: "bigint" }).notNull().default(sql`0`),
+    // argon2id in PHC format; null for users an admin created with CreateUser,
+    // who cannot log in until a password is set.
+    passwordHash: text("password_hash"),
+    scopes: text("scopes").array().notNull().default(sqlTextArray(DEFAULT_USER_SCOPES)),
+    // Consecutive failed logins; reset by a successful one (docs/auth.md).
+    failedLogins: integer("failed_logins").notNull().default(0),
+    lockedUntil: timestamp("locked_until", { withTimezone: true, mode: "date" }),
   },
   (table) => [
     // Emails are unique case-insensitively (proto: identity.v1.User.email), but
@@ -42,6 +60,67 @@ export const users = identity.table(
 
 /** UserRow is one row of {@link users} as read from the database. */
 export type UserRow = typeof users.$inferSelect;
+
+/**
+ * refreshTokens holds refresh tokens as SHA-256 hashes (the token itself is
+ * never stored). Every token descended from one login shares `family_id`:
+ * replaying a spent token revokes the family (OAuth 2.0 Security BCP,
+ * RFC 9700 §4.14.2).
+ */
+export const refreshTokens = identity.table(
+  "refresh_tokens",
+  {
+    id: uuid("id").primaryKey(),
+    familyId: uuid("family_id").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.userId, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull().unique(),
+    created: timestamp("created", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    expires: timestamp("expires", { withTimezone: true, mode: "date" }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true, mode: "date" }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [index("refresh_tokens_family_idx").on(table.familyId)],
+);
+
+/**
+ * apiKeys holds API keys: the SHA-256 of the key only, found by `lookup`
+ * (the characters after the `ppk_` prefix, see platform/auth/api-key-format).
+ */
+export const apiKeys = identity.table(
+  "api_keys",
+  {
+    keyId: uuid("key_id").primaryKey(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.userId, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    lookup: text("lookup").notNull().unique(),
+    displayPrefix: text("display_prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    scopes: text("scopes").array().notNull(),
+    createTime: timestamp("create_time", { withTimezone: true, mode: "date" })
+      .notNull()
+      .defaultNow(),
+    revokeTime: timestamp("revoke_time", { withTimezone: true, mode: "date" }),
+  },
+  (table) => [index("api_keys_user_idx").on(table.userId, table.keyId)],
+);
+
+/** ApiKeyRow is one row of {@link apiKeys}. */
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/**
+ * auditLog records sign-ins, lock-outs, token-family revocations, changes to
+ * users and API keys, and admin reads (append-only, hash-chained).
+ */
+export const auditLog = createAuditTable(identity);
+
+// A Postgres text[] literal default, e.g. '{users:read,orders:read}'.
+function sqlTextArray(values: readonly string[]) {
+  return sql.raw(`'{${values.join(",")}}'::text[]`);
+}
 
 /** processedEvents makes identity's event handlers idempotent under redelivery. */
 export const processedEvents = createProcessedEventsTable(identity);

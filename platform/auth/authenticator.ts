@@ -1,0 +1,56 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { hashApiKey, isApiKey } from "./api-key-format.js";
+import type { Principal } from "./principal.js";
+import type { TokenVerifier } from "./token-verifier.js";
+import { createVerifiedCache } from "./verified-cache.js";
+
+/** ApiKeyVerifier resolves an API key to the principal it acts for, or UNAUTHENTICATED. */
+export type ApiKeyVerifier = (secret: string) => Promise<Principal>;
+
+/**
+ * Authenticator verifies an `Authorization` header value. Undefined in,
+ * undefined out (no credential); anything presented must verify or the
+ * call fails UNAUTHENTICATED: a bad credential is never treated as none.
+ */
+export type Authenticator = (authorization: string | undefined) => Promise<Principal | undefined>;
+
+/** AuthenticatorOptions configure {@link createAuthenticator}. */
+export interface AuthenticatorOptions {
+  readonly tokens: TokenVerifier;
+  readonly apiKeys: ApiKeyVerifier;
+  /**
+   * How long a verified API key is trusted without asking again; a revoked
+   * key stops working within this time. Default 5 s.
+   */
+  readonly apiKeyCacheMs?: number;
+}
+
+// RFC 6750 §2.1: `Bearer` (case-insensitive) then one space and the token68.
+const BEARER = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/**
+ * createAuthenticator accepts `Authorization: Bearer <access token>` and
+ * `Authorization: Bearer <API key>` (told apart by the key's prefix).
+ */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const ttl = options.apiKeyCacheMs ?? 5_000;
+  const keys = createVerifiedCache<Principal>(10_000);
+  const verifyKey = async (secret: string): Promise<Principal> => {
+    // Cached under the key's hash: the map never holds a usable secret.
+    const id = hashApiKey(secret);
+    const now = Date.now();
+    const cached = keys.get(id, now);
+    if (cached !== undefined) return cached;
+    const principal = await options.apiKeys(secret);
+    keys.set(id, principal, now + ttl);
+    return principal;
+  };
+  return async (authorization) => {
+    if (authorization === undefined || authorization === "") return undefined;
+    const credential = BEARER.exec(authorization)?.[1];
+    if (credential === undefined) {
+      throw new ConnectError("expected Authorization: Bearer <token>", Code.Unauthenticated);
+    }
+    return isApiKey(credential) ? verifyKey(credential) : options.tokens(credential);
+  };
+}
