@@ -43,6 +43,17 @@ export interface Delivery {
  */
 export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
 
+/**
+ * BatchHandler processes, all or nothing, deliveries the broker already
+ * holds, in stream order: resolving acknowledges every one. Throwing makes
+ * the broker hand each of them to the {@link DeliveryHandler} alone, so one
+ * bad message fails (and is redelivered or dead-lettered) on its own while
+ * the rest go through. Batches only ever contain first-time or ordinary
+ * redeliveries: replays meant for another consumer and deliveries past
+ * `maxDeliver` are settled without any handler.
+ */
+export type BatchHandler = (deliveries: readonly Delivery[]) => Promise<void>;
+
 /** ConsumerHandle controls a running consumer. */
 export interface ConsumerHandle {
   /**
@@ -110,10 +121,13 @@ export interface EventBroker {
   /** Stores a message in the stream capturing `subject`; rejects if none does. */
   publish(subject: string, data: Uint8Array, options: PublishOptions): Promise<PublishAck>;
   /**
-   * Starts handling the consumer's messages one at a time, in stream order.
-   * The consumer must have been declared by `ensureTopology` on this broker.
+   * Starts handling the consumer's messages in stream order: one at a time
+   * through `handler`, or, given `batch`, whatever has arrived (up to
+   * `spec.batchSize`) at once through `batch`, falling back to `handler` for
+   * each when a batch fails. The consumer must have been declared by
+   * `ensureTopology` on this broker.
    */
-  consume(spec: ConsumerSpec, handler: DeliveryHandler): ConsumerHandle;
+  consume(spec: ConsumerSpec, handler: DeliveryHandler, batch?: BatchHandler): ConsumerHandle;
   readonly deadLetters: DeadLetterStore;
   /** Resolves when the broker answers; rejects otherwise (readiness). */
   ping(): Promise<void>;

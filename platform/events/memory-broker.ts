@@ -53,11 +53,11 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): EventBrok
       }
     },
     publish,
-    consume(spec, handler) {
+    consume(spec, handler, batch) {
       if (closed) throw new Error("event broker is closed");
       const consumer = consumers.get(consumerKey(spec));
       if (!consumer) throw notDeclaredError(spec);
-      return consumer.start(spec, handler, logger);
+      return consumer.start(spec, handler, batch, logger);
     },
     deadLetters,
     async ping() {

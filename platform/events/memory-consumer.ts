@@ -1,7 +1,8 @@
 import type { Logger } from "../log/index.js";
-import type { ConsumerHandle, Delivery, DeliveryHandler } from "./broker.js";
+import type { BatchHandler, ConsumerHandle, Delivery, DeliveryHandler } from "./broker.js";
 import type { MemoryStream } from "./memory-stream.js";
-import { type DeliveryControl, processDelivery } from "./process-delivery.js";
+import { processBatch, type Taken } from "./process-batch.js";
+import type { DeliveryControl } from "./process-delivery.js";
 import { subjectMatcher } from "./subject-match.js";
 import { type ConsumerSpec, redeliveryDelayMs } from "./topology.js";
 
@@ -18,7 +19,12 @@ export interface MemoryConsumer {
   /** Replaces the declaration (topology update); the position stays. */
   update(spec: ConsumerSpec): void;
   /** Starts a puller; several may share the consumer's messages. */
-  start(spec: ConsumerSpec, handler: DeliveryHandler, logger: Logger): ConsumerHandle;
+  start(
+    spec: ConsumerSpec,
+    handler: DeliveryHandler,
+    batch: BatchHandler | undefined,
+    logger: Logger,
+  ): ConsumerHandle;
   /** Stops every puller and timer (broker close). */
   close(): Promise<void>;
 }
@@ -140,20 +146,37 @@ export function createMemoryConsumer(
     });
   }
 
-  function start(spec: ConsumerSpec, handler: DeliveryHandler, logger: Logger): ConsumerHandle {
+  function start(
+    spec: ConsumerSpec,
+    handler: DeliveryHandler,
+    batch: BatchHandler | undefined,
+    logger: Logger,
+  ): ConsumerHandle {
     let stopped = false;
+    // Like a JetStream pull, one turn takes whatever is due, up to the
+    // batch size (one at a time when there is no batch handler).
+    const take = (): Taken[] => {
+      const taken: Taken[] = [];
+      const now = Date.now();
+      const limit = batch ? spec.batchSize : 1;
+      for (let seq = takeNext(now); seq !== undefined; seq = takeNext(now)) {
+        taken.push(deliver(spec, seq));
+        if (taken.length >= limit) break;
+      }
+      return taken;
+    };
     const run = async () => {
       let sinceYield = 0;
       while (!stopped) {
-        const seq = takeNext(Date.now());
-        if (seq === undefined) {
+        const taken = take();
+        if (taken.length === 0) {
           await idle(() => stopped);
           continue;
         }
-        const [delivery, control] = deliver(spec, seq);
-        await processDelivery(spec, delivery, handler, control, logger);
+        await processBatch(spec, taken, handler, batch, logger);
         // Handlers that resolve at once would otherwise starve timers and I/O.
-        if (++sinceYield >= spec.batchSize) {
+        sinceYield += taken.length;
+        if (sinceYield >= spec.batchSize) {
           sinceYield = 0;
           await new Promise((resolve) => setImmediate(resolve));
         }

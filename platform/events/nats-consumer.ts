@@ -1,9 +1,11 @@
 import { ConsumerEvents, type ConsumerMessages, type JetStreamClient, type JsMsg } from "nats";
 import type { Logger } from "../log/index.js";
-import type { ConsumerHandle, Delivery, DeliveryHandler } from "./broker.js";
+import type { BatchHandler, ConsumerHandle, Delivery, DeliveryHandler } from "./broker.js";
 import { isBrokerHeader } from "./dead-letter-headers.js";
+import { createInbox } from "./inbox.js";
 import type { NatsDeadLetters } from "./nats-dead-letters.js";
-import { type DeliveryControl, processDelivery } from "./process-delivery.js";
+import { processBatch, type Taken } from "./process-batch.js";
+import type { DeliveryControl } from "./process-delivery.js";
 import type { ConsumerSpec } from "./topology.js";
 
 const msgIdHeader = "Nats-Msg-Id";
@@ -11,20 +13,43 @@ const reportedStatuses = new Set<string>(Object.values(ConsumerEvents));
 
 /**
  * startNatsConsumer pulls the durable consumer's messages in batches of
- * `spec.batchSize` and handles them one at a time, in stream order, settling
- * each through {@link processDelivery}. nats.js refills the batch and
+ * `spec.batchSize` and handles them in stream order, settling each through
+ * {@link processBatch}: one at a time, or, with a batch handler, whatever
+ * has arrived since the last turn at once. nats.js refills the pull and
  * follows reconnects on its own.
  */
 export function startNatsConsumer(
   js: JetStreamClient,
   spec: ConsumerSpec,
   handler: DeliveryHandler,
+  batch: BatchHandler | undefined,
   deadLetters: NatsDeadLetters,
   logger: Logger,
 ): ConsumerHandle {
   let stopping = false;
   let messages: ConsumerMessages | undefined;
-  const run = async () => {
+  const inbox = createInbox<JsMsg>(batch ? spec.batchSize : 1);
+  const take = (message: JsMsg): Taken => {
+    const delivery = toDelivery(message, spec.durable);
+    return [delivery, controlFor(message, delivery, deadLetters)];
+  };
+  // The worker handles what the reader below has queued, turn by turn.
+  const work = async () => {
+    for (let next = await inbox.takeAll(); next.length > 0; next = await inbox.takeAll()) {
+      if (stopping) {
+        for (const message of next) message.nak();
+        continue;
+      }
+      try {
+        await processBatch(spec, next.map(take), handler, batch, logger);
+      } catch (err) {
+        // Unsettled, they come back after the ack wait; the reader must not
+        // be left waiting for room that never frees.
+        logger.error({ err, consumer: spec.durable }, "consumer turn failed");
+      }
+    }
+  };
+  const read = async () => {
     const consumer = await js.consumers.get(spec.stream, spec.durable);
     messages = await consumer.consume({ max_messages: spec.batchSize });
     // Status is informational; its iterator ends with the messages.
@@ -35,18 +60,17 @@ export function startNatsConsumer(
     // for redelivery at once.
     if (stopping) void messages.close();
     for await (const message of messages) {
-      if (stopping) {
-        message.nak();
-        continue;
-      }
-      const delivery = toDelivery(message, spec.durable);
-      const control = controlFor(message, delivery, deadLetters);
-      await processDelivery(spec, delivery, handler, control, logger);
+      if (stopping) message.nak();
+      else await inbox.put(message);
     }
   };
-  const done = run().catch((err: unknown) => {
-    logger.error({ err, consumer: spec.durable }, "consumer stopped on an unexpected error");
-  });
+  const working = work();
+  const done = read()
+    .catch((err: unknown) => {
+      logger.error({ err, consumer: spec.durable }, "consumer stopped on an unexpected error");
+    })
+    .finally(() => inbox.end())
+    .then(() => working);
   return {
     async stop() {
       stopping = true;

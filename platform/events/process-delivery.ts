@@ -32,9 +32,9 @@ export async function processDelivery(
   control: DeliveryControl,
   logger: Logger,
 ): Promise<void> {
-  const addressee = delivery.headers[replayForHeader];
-  if (addressee !== undefined && addressee !== spec.durable) return control.ack();
-  if (delivery.deliveryCount > spec.maxDeliver) {
+  const skip = skipReason(spec, delivery);
+  if (skip === "elsewhere") return control.ack();
+  if (skip === "spent") {
     const reason = `not acknowledged after ${spec.maxDeliver} deliveries (ack wait expired)`;
     return deadLetter(spec, delivery, control, reason, logger);
   }
@@ -44,6 +44,21 @@ export async function processDelivery(
     return failed(spec, delivery, control, err, logger);
   }
   control.ack();
+}
+
+/**
+ * skipReason says why a delivery is settled without running the handler:
+ * `elsewhere`, a replay addressed to another consumer (acked), or `spent`,
+ * past `maxDeliver` (dead-lettered); undefined when the handler must run.
+ */
+export function skipReason(
+  spec: ConsumerSpec,
+  delivery: Delivery,
+): "elsewhere" | "spent" | undefined {
+  const addressee = delivery.headers[replayForHeader];
+  if (addressee !== undefined && addressee !== spec.durable) return "elsewhere";
+  if (delivery.deliveryCount > spec.maxDeliver) return "spent";
+  return undefined;
 }
 
 async function failed(

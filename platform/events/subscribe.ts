@@ -1,16 +1,23 @@
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { type Context, context } from "@opentelemetry/api";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import type { EventEnvelope } from "../../gen/platform/v1/event_pb.js";
 import type { AppDatabase, AppTransaction } from "../db/index.js";
 import type { ConsumeCounters, EventMetrics } from "../metrics/event-metrics.js";
+import { endSpan, errorTypeOf } from "../tracing/end-span.js";
 import { tracerFor } from "../tracing/tracer-for.js";
 import type { ConsumerHandle, Delivery, DeliveryHandler, EventBroker } from "./broker.js";
 import { decodeEvent } from "./event-envelope.js";
 import { eventTypeOf } from "./event-type.js";
-import { handleOnce, type ProcessedEventsTable } from "./processed-events.js";
+import {
+  handleEachOnce,
+  handleOnce,
+  type OnceItem,
+  type ProcessedEventsTable,
+} from "./processed-events.js";
 import { subjectMatches } from "./subject-match.js";
 import type { ConsumerSpec } from "./topology.js";
-import { traceDelivery } from "./trace-messages.js";
+import { startDeliverySpan, traceDelivery } from "./trace-messages.js";
 
 /** EventHandler handles one event inside the transaction that marks it processed. */
 export type EventHandler<Desc extends DescMessage, TSchema extends Record<string, unknown>> = (
@@ -45,6 +52,13 @@ export interface SubscribeOptions<
  * delivery is a CONSUMER span (see traceDelivery), named after the service
  * whose Postgres schema holds `processed`.
  *
+ * What has arrived together is handled in one transaction
+ * ({@link handleEachOnce}: one marker insert, the handler per event in
+ * stream order, one commit), which is most of what a consumer costs when
+ * events come fast. If that transaction fails, every event of it is
+ * handled again on its own, so one bad event is redelivered or
+ * dead-lettered alone and never holds the others back.
+ *
  * With `metrics`, every delivery the handler sees is counted in
  * `events_consumed_total{consumer,result}`: `ok`, `duplicate` (handled
  * before), `error` (to be redelivered) or `dead_lettered` (its last
@@ -62,22 +76,46 @@ export function subscribe<Desc extends DescMessage, TSchema extends Record<strin
       `consumer ${consumer.durable} (${consumer.filterSubject}) never sees ${subject}`,
     );
   }
+  const counters = metrics?.consumer(consumer.durable);
+  const tracer = tracerFor(getTableConfig(processed).schema ?? "protoplane");
+  // Decoded for a transaction; `active` is the delivery's span context, if traced.
+  const itemOf = (delivery: Delivery, active?: Context): OnceItem<TSchema> => {
+    const { envelope, event } = decodeEvent(schema, delivery.data);
+    const run = (tx: AppTransaction<TSchema>) => handler(event, envelope, tx);
+    return {
+      eventId: envelope.eventId,
+      fn: active ? (tx) => context.with(active, run, undefined, tx) : run,
+    };
+  };
   // Resolves to whether the handler ran (false: a duplicate).
   const handleEvent = async (delivery: Delivery): Promise<boolean> => {
-    const { envelope, event } = decodeEvent(schema, delivery.data);
-    return handleOnce(db, processed, consumer.durable, envelope.eventId, (tx) =>
-      handler(event, envelope, tx),
-    );
+    const { eventId, fn } = itemOf(delivery);
+    return handleOnce(db, processed, consumer.durable, eventId, fn);
   };
-  const handle: DeliveryHandler = metrics
-    ? counted(consumer, metrics.consumer(consumer.durable), handleEvent)
+  const handleBatch = async (deliveries: readonly Delivery[]): Promise<void> => {
+    const spans = tracer
+      ? deliveries.map((d) => startDeliverySpan(tracer, broker, consumer, d, deliveries.length))
+      : [];
+    let ran: boolean[];
+    try {
+      const items = deliveries.map((delivery, i) => itemOf(delivery, spans[i]?.active));
+      ran = await handleEachOnce(db, processed, consumer.durable, items);
+    } catch (err) {
+      for (const { span } of spans) endSpan(span, errorTypeOf(err));
+      throw err;
+    }
+    for (const { span } of spans) endSpan(span);
+    if (counters) for (const first of ran) (first ? counters.ok : counters.duplicate).inc();
+  };
+  const handle: DeliveryHandler = counters
+    ? counted(consumer, counters, handleEvent)
     : async (delivery) => {
         await handleEvent(delivery);
       };
-  const tracer = tracerFor(getTableConfig(processed).schema ?? "protoplane");
   return broker.consume(
     consumer,
     tracer ? traceDelivery(tracer, broker, consumer, handle) : handle,
+    handleBatch,
   );
 }
 

@@ -1,8 +1,16 @@
-import { context, propagation, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  propagation,
+  type Span,
+  SpanKind,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import { endSpan, errorTypeOf } from "../tracing/end-span.js";
 import { attr } from "../tracing/semconv.js";
 import { contextFromTraceparent, TRACEPARENT } from "../tracing/traceparent.js";
-import type { DeliveryHandler, EventBroker, EventHeaders, PublishAck } from "./broker.js";
+import type { Delivery, DeliveryHandler, EventBroker, EventHeaders, PublishAck } from "./broker.js";
 import type { ConsumerSpec } from "./topology.js";
 
 /** OutgoingMessage is one outbox row on its way to the broker. */
@@ -68,28 +76,53 @@ export function traceDelivery(
   handler: DeliveryHandler,
 ): DeliveryHandler {
   return async (delivery) => {
-    const parent = contextFromTraceparent(delivery.headers[TRACEPARENT]);
-    const span = tracer.startSpan(
-      `process ${delivery.subject}`,
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          ...messagingAttributes(broker, delivery.subject, delivery.msgId),
-          [attr.messagingOperationType]: "process",
-          [attr.messagingOperationName]: "process",
-          [attr.messagingConsumerGroupName]: spec.durable,
-        },
-      },
-      parent,
-    );
+    const { span, active } = startDeliverySpan(tracer, broker, spec, delivery);
     try {
-      await context.with(trace.setSpan(parent, span), handler, undefined, delivery);
+      await context.with(active, handler, undefined, delivery);
       endSpan(span);
     } catch (err) {
       endSpan(span, errorTypeOf(err));
       throw err;
     }
   };
+}
+
+/** DeliverySpan is a delivery's CONSUMER span and the context to run its handling in. */
+export interface DeliverySpan {
+  readonly span: Span;
+  readonly active: Context;
+}
+
+/**
+ * startDeliverySpan starts the CONSUMER span of one delivery (see
+ * traceDelivery). Within a batch, `batchSize` is recorded as
+ * `messaging.batch.message_count`: the span then covers that delivery's
+ * handler, while the batch's shared marker insert and commit belong to
+ * no single delivery and are not traced.
+ */
+export function startDeliverySpan(
+  tracer: Tracer,
+  broker: EventBroker,
+  spec: ConsumerSpec,
+  delivery: Delivery,
+  batchSize?: number,
+): DeliverySpan {
+  const parent = contextFromTraceparent(delivery.headers[TRACEPARENT]);
+  const span = tracer.startSpan(
+    `process ${delivery.subject}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        ...messagingAttributes(broker, delivery.subject, delivery.msgId),
+        [attr.messagingOperationType]: "process",
+        [attr.messagingOperationName]: "process",
+        [attr.messagingConsumerGroupName]: spec.durable,
+        ...(batchSize === undefined ? {} : { [attr.messagingBatchMessageCount]: batchSize }),
+      },
+    },
+    parent,
+  );
+  return { span, active: trace.setSpan(parent, span) };
 }
 
 // `messaging.system` is "nats" on JetStream; the in-process broker that

@@ -44,4 +44,5 @@ export const attr = Object.freeze({
   messagingOperationName: "messaging.operation.name",
   messagingOperationType: "messaging.operation.type",
   messagingConsumerGroupName: "messaging.consumer.group.name",
+  messagingBatchMessageCount: "messaging.batch.message_count",
 });

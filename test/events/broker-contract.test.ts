@@ -239,6 +239,62 @@ describe.each(brokerKinds)("EventBroker contract on $name", (kind) => {
     expect(seen).toHaveLength(2);
   });
 
+  it("hands what has arrived to a batch handler together, in stream order", async () => {
+    const { subject, consumer } = await declare();
+    const sent = Array.from({ length: 40 }, (_, i) => `b${i}`);
+    for (const [i, body] of sent.entries()) {
+      await broker.publish(subject, bytes(body), { msgId: `b-${i}` });
+    }
+    // A turn takes what has arrived: one message alone goes to the plain handler.
+    const turns: string[][] = [];
+    const handle = broker.consume(
+      consumer,
+      async (delivery) => {
+        turns.push([text(delivery)]);
+      },
+      async (deliveries) => {
+        turns.push(deliveries.map(text));
+      },
+    );
+    await waitFor(() => expect(turns.flat()).toHaveLength(sent.length));
+    await settle();
+    await handle.stop();
+    expect(turns.flat()).toEqual(sent);
+    // Everything was waiting when the consumer started: most came in batches.
+    expect(turns.length).toBeLessThan(sent.length / 2);
+    expect(Math.max(...turns.map((turn) => turn.length))).toBeLessThanOrEqual(consumer.batchSize);
+  });
+
+  it("hands each message of a failed batch to the handler alone, so only the bad one fails", async () => {
+    const { subject, consumer } = await declare({ maxDeliver: 2, backoffMs: [50] });
+    const sent = ["p0", "p1", "poison", "p3", "p4"];
+    for (const [i, body] of sent.entries()) {
+      await broker.publish(subject, bytes(body), { msgId: `fb-${i}` });
+    }
+    const handled: string[] = [];
+    const batchSizes: number[] = [];
+    const handle = broker.consume(
+      consumer,
+      async (delivery) => {
+        if (text(delivery) === "poison") throw new Error("cannot handle poison");
+        handled.push(text(delivery));
+      },
+      async (deliveries) => {
+        batchSizes.push(deliveries.length);
+        if (deliveries.some((d) => text(d) === "poison")) throw new Error("batch has poison");
+        handled.push(...deliveries.map(text));
+      },
+    );
+    const [letter] = await waitForDeadLetters(consumer, 1);
+    await waitFor(() => expect([...handled].sort()).toEqual(["p0", "p1", "p3", "p4"]));
+    await settle();
+    await handle.stop();
+    expect(batchSizes.some((size) => size > 1)).toBe(true);
+    expect(decoder.decode(letter!.data)).toBe("poison");
+    expect(letter!.reason).toBe("cannot handle poison");
+    expect(handled.filter((body) => body !== "poison")).toHaveLength(4);
+  });
+
   it("rejects a publish to a subject no stream captures", async () => {
     await expect(
       broker.publish(`nowhere_${run.id}.x.v1`, bytes("lost"), { msgId: "n-1" }),

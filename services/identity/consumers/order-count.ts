@@ -14,6 +14,8 @@ export const orderCreatedConsumer = defineConsumer({
   durable: "identity-order-count",
   stream: "EVENTS_ORDERS",
   filterSubject: "orders.order.created.v1",
+  // Caught-up events commit together, one transaction per batch (subscribe).
+  batchSize: 50,
   maxDeliver: 5,
   backoffMs: [200, 1_000, 5_000, 15_000],
 });
