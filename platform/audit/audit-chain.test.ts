@@ -201,6 +201,24 @@ describe.each(drivers)("the audit chain on $driver", ({ serverUrl }) => {
     expect(await verify()).toMatchObject({ ok: false, brokenAt: 1, problem: "prev_hash_mismatch" });
   });
 
+  it("refuses an INSERT of a row that claims a place in the chain", async () => {
+    await openAccounts(1);
+    const [head] = await db().select().from(auditLog).where(eq(auditLog.seq, 1));
+    const statements = [
+      sql`insert into ledger.audit_log (time, actor, action, target, outcome, details, seq, prev_hash, hash)
+        values (now(), 'user:evil', 'account.closed', 'account:a1', 'ok', '{}', 2, ${head!.hash}, 'f00d')`,
+      sql`insert into ledger.audit_log (time, actor, action, target, outcome, details, seq)
+        values (now(), 'user:evil', 'account.closed', 'account:a1', 'ok', '{}', 2)`,
+      sql`insert into ledger.audit_log (time, actor, action, target, outcome, details, hash)
+        values (now(), 'user:evil', 'account.closed', 'account:a1', 'ok', '{}', 'f00d')`,
+    ];
+    for (const statement of statements) expect(await refusal(statement)).toBe("42501");
+    // An unsealed row is still welcome: the sealer gives it its place.
+    await openAccount("a2");
+    await seal();
+    expect(await verify()).toMatchObject({ ok: true, rows: 2 });
+  });
+
   it("finds a changed row by its hash", async () => {
     await openAccounts(5);
     await asOwner(sql`update ledger.audit_log set details = '{"id":"a3"}' where seq = 3`);

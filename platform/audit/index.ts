@@ -12,7 +12,11 @@ export {
   createAuditTable,
   type SealedAuditRow,
 } from "./audit-table.js";
-export { auditTriggerFunctionSql, auditTriggerSql } from "./audit-trigger-sql.js";
+export {
+  auditInsertTriggerSql,
+  auditTriggerFunctionSql,
+  auditTriggerSql,
+} from "./audit-trigger-sql.js";
 export { canonicalJson } from "./canonical-json.js";
 export { type SealOptions, sealAudit } from "./seal-audit.js";
 export {
