@@ -55,7 +55,7 @@ describe("orders while identity is down", () => {
     const refused = [];
     for (let i = 0; i < fastCalls; i++) refused.push(await timedCode());
     expect(refused.map((r) => r.code)).toEqual(Array(fastCalls).fill(Code.Unavailable));
-    expect(Math.max(...refused.map((r) => r.ms))).toBeLessThan(50);
+    expect(Math.max(...refused.map((r) => r.ms))).toBeLessThan(250);
     // An upstream being down is not a reason to take orders out of rotation.
     expect(await ready()).toBe(200);
 

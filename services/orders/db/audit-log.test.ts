@@ -23,7 +23,7 @@ describe.runIf(process.env["TEST_DATABASE_URL"])("orders' audit log in a running
   const unsealed = async () =>
     (await platform.ordersDatabase!.db.select().from(auditLog).where(isNull(auditLog.seq))).length;
 
-  it("seals a CreateOrder's audit row within a second, and npm run audit -- verify says ok", async () => {
+  it("seals a CreateOrder's audit row within seconds, and npm run audit -- verify says ok", async () => {
     const user = await createUserAsAdmin(platform.users, platform.certsDir, {
       email: "sealed@example.com",
       displayName: "S",
@@ -35,7 +35,7 @@ describe.runIf(process.env["TEST_DATABASE_URL"])("orders' audit log in a running
     );
     const started = Date.now();
     while ((await unsealed()) > 0) {
-      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(Date.now() - started).toBeLessThan(5_000);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const { stdout } = await run(
