@@ -47,6 +47,7 @@ function gatewaySettings() {
     tlsCertPath: platform.tlsCertPath,
     tlsKeyPath: platform.tlsKeyPath,
     tlsCaPath: platform.tlsCaPath,
+    tlsReloadIntervalMs: platform.tlsReloadIntervalMs,
     shutdownDelayMs: platform.shutdownDelayMs,
     shutdownTimeoutMs: platform.shutdownTimeoutMs,
     upstreams: platform.upstreams,

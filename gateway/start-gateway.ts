@@ -12,6 +12,7 @@ import {
 } from "../platform/metrics/index.js";
 import { type AdminServer, createAdminServer } from "../platform/service/admin-server.js";
 import { resolveTls } from "../platform/service/resolve-tls.js";
+import { reloadMountedTls, type TlsReloader } from "../platform/service/tls-reloader.js";
 import { loadBuildInfo } from "../platform/status/build-info.js";
 import { startTracing, type Tracing } from "../platform/tracing/index.js";
 import { createGatewayAuthenticator } from "./auth/create-gateway-authenticator.js";
@@ -63,9 +64,10 @@ interface State {
  * listing every problem), logger, the admin port (probes answer while it
  * starts, and `/metrics`), the gateway's mTLS identity, its database
  * (idempotency keys, migrated here, with their cleaner), one client
- * transport per upstream, then the public port serving the generated
- * routes, `/openapi.json` and `/docs`. Everything is built here, once
- * (STYLE.md 15).
+ * transport per upstream (presenting a renewed certificate without a
+ * restart when TLS_*_PATH are set), then the public port serving the
+ * generated routes, `/openapi.json` and `/docs`. Everything is built
+ * here, once (STYLE.md 15).
  */
 export async function startGateway(
   env: NodeJS.ProcessEnv = process.env,
@@ -96,8 +98,13 @@ export async function startGateway(
   );
   const adminPort = await admin.listen(config.adminPort, config.host);
   let database: Database | undefined;
+  let tlsReloader: TlsReloader | undefined;
   try {
-    const tls = await resolveTls("gateway", config);
+    const resolved = await resolveTls("gateway", config);
+    // The upstream session pools read the live material for each new
+    // session; the public and admin ports are plain HTTP, so that is all.
+    tlsReloader = reloadMountedTls(resolved, config, logger);
+    const tls = tlsReloader?.tls ?? resolved;
     database = await openGatewayDatabase(config, { logger, metrics: metrics.registry });
     const store = createIdempotencyStore(database.db, {
       lockMs: config.requestTimeoutMs + IDEMPOTENCY_LOCK_MARGIN_MS,
@@ -138,7 +145,17 @@ export async function startGateway(
       { port, admin_port: adminPort, upstreams: urls, database: database.kind },
       "gateway started",
     );
-    const parts = { server, upstreams, admin, logger, tracing, database, cleaner, auth };
+    const parts = {
+      server,
+      upstreams,
+      admin,
+      logger,
+      tracing,
+      database,
+      cleaner,
+      auth,
+      tlsReloader,
+    };
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= drain(state, parts, config);
@@ -146,6 +163,7 @@ export async function startGateway(
     };
     return { port, adminPort, logger, stop };
   } catch (err) {
+    await tlsReloader?.stop();
     await database?.close();
     await admin.close();
     throw err;
@@ -261,6 +279,7 @@ interface Parts {
   readonly database: Database;
   readonly cleaner: IdempotencyCleaner;
   readonly auth: { close(): Promise<void> };
+  readonly tlsReloader: TlsReloader | undefined;
 }
 
 /**
@@ -286,6 +305,7 @@ async function drain(
   await parts.cleaner.stop();
   await parts.upstreams.close();
   await parts.auth.close();
+  await parts.tlsReloader?.stop();
   await parts.database.close();
   await parts.admin.close();
   await parts.tracing.shutdown();

@@ -16,6 +16,7 @@ export interface ClientTlsOptions {
 export interface Http2SessionPoolOptions {
   /** `https://host:port`; a path in it is ignored here (the transport uses it). */
   readonly baseUrl: string;
+  /** Read for each new session; a change retires the current one (see below). */
   readonly tls: ClientTlsOptions;
   /** TLS server name to send and verify, when it differs from the URL's host. */
   readonly servername?: string;
@@ -44,23 +45,29 @@ export interface Http2SessionPool {
    * because their deadline timer is ref'd, streams without a deadline do.
    */
   hold(stream: http2.ClientHttp2Stream): void;
-  /** close stops new sessions and closes the current one once its streams end. */
+  /** close stops new sessions and closes the open ones once their streams end. */
   close(): Promise<void>;
 }
 
 /**
  * createHttp2SessionPool connects lazily to `baseUrl` with mutual TLS and
- * reconnects lazily after the session is lost.
+ * reconnects lazily after the session is lost. `tls` is read for each new
+ * session: when its fields change (a reloaded certificate, see
+ * platform/service/tls-reloader.ts), the current session is retired
+ * gracefully (its streams finish, as on `close`) and the next call opens a
+ * session that presents the new certificate and trusts the new CA.
  */
 export function createHttp2SessionPool(options: Http2SessionPoolOptions): Http2SessionPool {
   const url = new URL(options.baseUrl);
-  const connectOptions = toConnectOptions(options);
   const holds = new WeakMap<http2.Http2Session, number>();
+  const retiring = new Set<http2.ClientHttp2Session>();
   let current: http2.ClientHttp2Session | undefined;
+  let openedWith: ClientTlsOptions | undefined;
   let closed = false;
 
   function open(): http2.ClientHttp2Session {
-    const session = http2.connect(url.origin, connectOptions);
+    openedWith = snapshot(options.tls);
+    const session = http2.connect(url.origin, toConnectOptions(openedWith, options.servername));
     const forget = () => {
       if (current === session) current = undefined;
     };
@@ -75,6 +82,12 @@ export function createHttp2SessionPool(options: Http2SessionPoolOptions): Http2S
     return session;
   }
 
+  function retire(session: http2.ClientHttp2Session): void {
+    if (session.destroyed) return;
+    retiring.add(session);
+    session.close(() => retiring.delete(session));
+  }
+
   function release(session: http2.Http2Session): void {
     const count = (holds.get(session) ?? 1) - 1;
     holds.set(session, count);
@@ -84,7 +97,10 @@ export function createHttp2SessionPool(options: Http2SessionPoolOptions): Http2S
   return {
     authority: url.origin,
     session() {
-      if (current && !current.closed && !current.destroyed) return current;
+      if (current && !current.closed && !current.destroyed) {
+        if (sameTls(options.tls, openedWith!)) return current;
+        retire(current);
+      }
       if (closed) throw new ConnectError("the client is closed", Code.Unavailable);
       current = open();
       return current;
@@ -99,21 +115,43 @@ export function createHttp2SessionPool(options: Http2SessionPoolOptions): Http2S
     },
     close() {
       closed = true;
-      const session = current;
+      const sessions = [...retiring];
+      if (current && !current.destroyed) sessions.push(current);
       current = undefined;
-      if (!session || session.destroyed) return Promise.resolve();
-      // An idle session is unref'd; ref it so the process lives until the
-      // close completes, or an awaited close() never settles (exit code 13).
-      session.ref();
-      return new Promise((resolve) => session.close(() => resolve()));
+      return Promise.all(sessions.map(closeSession)).then(() => undefined);
     },
   };
 }
 
-function toConnectOptions(options: Http2SessionPoolOptions): http2.SecureClientSessionOptions {
-  const { cert, key, ca } = options.tls;
+function closeSession(session: http2.ClientHttp2Session): Promise<void> {
+  if (session.destroyed) return Promise.resolve();
+  // An idle session is unref'd; ref it so the process lives until the
+  // close completes, or an awaited close() never settles (exit code 13).
+  session.ref();
+  return new Promise((resolve) => {
+    session.once("close", () => resolve());
+    session.close();
+  });
+}
+
+// Live material (a reloader's getters) is read once per session, so the
+// certificate, key and CA a session uses always belong together.
+function snapshot(tls: ClientTlsOptions): ClientTlsOptions {
+  return { cert: tls.cert, key: tls.key, ca: tls.ca };
+}
+
+// Reference compares of unchanged strings: nearly free on every call.
+function sameTls(a: ClientTlsOptions, b: ClientTlsOptions): boolean {
+  return a.cert === b.cert && a.key === b.key && a.ca === b.ca;
+}
+
+function toConnectOptions(
+  tls: ClientTlsOptions,
+  servername: string | undefined,
+): http2.SecureClientSessionOptions {
+  const { cert, key, ca } = tls;
   const connectOptions: http2.SecureClientSessionOptions = { cert, key, ca, ALPNProtocols: ["h2"] };
-  if (options.servername) connectOptions.servername = options.servername;
+  if (servername) connectOptions.servername = servername;
   return connectOptions;
 }
 

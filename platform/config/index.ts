@@ -13,6 +13,7 @@ export { deepFreeze, loadConfig } from "./load-config.js";
 export { loadConfigOrExit } from "./load-or-exit.js";
 export {
   authSettings,
+  DEFAULT_TLS_RELOAD_INTERVAL_MS,
   dataSettings,
   defineServiceConfig,
   logLevels,

@@ -25,6 +25,7 @@ describe("defineServiceConfig", () => {
       tlsCertPath: undefined,
       tlsKeyPath: undefined,
       tlsCaPath: undefined,
+      tlsReloadIntervalMs: 60_000,
       shutdownDelayMs: 0,
       upstreams: {},
       shutdownTimeoutMs: 10_000,
@@ -74,6 +75,18 @@ describe("defineServiceConfig", () => {
     expect(() => load("10.0.0.0/33,example.com")).toThrow(
       'STATUS_ALLOW: expected IPs or CIDRs like 10.0.0.0/8,::1, or none, got "10.0.0.0/33,example.com"',
     );
+  });
+
+  it("reads TLS_RELOAD_INTERVAL_MS in milliseconds, from 100 ms to an hour", () => {
+    const load = (value: string) =>
+      loadConfig(defineServiceConfig(ports), { TLS_RELOAD_INTERVAL_MS: value });
+    expect(load("100").tlsReloadIntervalMs).toBe(100);
+    expect(load("3600000").tlsReloadIntervalMs).toBe(3_600_000);
+    for (const bad of ["0", "99", "3600001", "1m"]) {
+      expect(() => load(bad), bad).toThrow(
+        `TLS_RELOAD_INTERVAL_MS: expected integer 100..3600000, got "${bad}"`,
+      );
+    }
   });
 
   it("validates platform keys and hides connection URLs", () => {

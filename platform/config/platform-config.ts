@@ -8,6 +8,12 @@ import { upstreamList } from "./upstreams.js";
 export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /**
+ * DEFAULT_TLS_RELOAD_INTERVAL_MS: mounted certificates are re-read once a
+ * minute, far inside the third of a lifetime cert-manager leaves after renewing.
+ */
+export const DEFAULT_TLS_RELOAD_INTERVAL_MS = 60_000;
+
+/**
  * ServicePorts are the per-service defaults for the two listening ports, so
  * every service can run side by side on one machine without any env vars.
  */
@@ -69,6 +75,12 @@ function serverSettings(ports: ServicePorts) {
     ),
     tlsKeyPath: env("TLS_KEY_PATH", text().optional(), "Service private key"),
     tlsCaPath: env("TLS_CA_PATH", text().optional(), "CA that signs peers"),
+    tlsReloadIntervalMs: env(
+      "TLS_RELOAD_INTERVAL_MS",
+      integer(100, 3_600_000),
+      "How often TLS_*_PATH files are re-read for a renewed certificate",
+      { default: DEFAULT_TLS_RELOAD_INTERVAL_MS },
+    ),
     shutdownDelayMs: env(
       "SHUTDOWN_DELAY_MS",
       integer(0, 600_000),

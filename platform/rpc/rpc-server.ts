@@ -43,6 +43,11 @@ export interface RpcServer {
   inFlight(): number;
   /** Stops accepting, lets in-flight calls finish until the deadline, then cuts the rest. */
   shutdown(deadlineMs: number): Promise<void>;
+  /**
+   * setTls serves `tls` to new connections (a renewed certificate, see
+   * platform/service/tls-reloader.ts); open connections keep theirs.
+   */
+  setTls(tls: RpcServerOptions["tls"]): void;
   readonly methods: ReadonlyMap<string, CompiledMethod>;
 }
 
@@ -68,12 +73,9 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   let drained: (() => void) | undefined;
 
   const server = createSecureServer({
-    cert: opts.tls.cert,
-    key: opts.tls.key,
-    ca: opts.tls.ca,
+    ...secureContextOptions(opts.tls),
     requestCert: true,
     rejectUnauthorized: true,
-    minVersion: "TLSv1.2",
     ALPNProtocols: ["h2"],
   });
   server.on("session", (session) => {
@@ -118,6 +120,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     methods,
     inFlight: () => inFlight,
     listen: (port, host) => listen(server, port, host),
+    setTls: (tls) => server.setSecureContext(secureContextOptions(tls)),
     async shutdown(deadlineMs) {
       server.close();
       for (const session of sessions) closeGracefully(session);
@@ -136,6 +139,13 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
       for (const session of sessions) session.destroy();
     },
   };
+}
+
+// setSecureContext replaces every secure-context option, so the server is
+// built from the same ones it is later updated with.
+function secureContextOptions(tls: RpcServerOptions["tls"]) {
+  const { cert, key, ca } = tls;
+  return { cert, key, ca, minVersion: "TLSv1.2" as const };
 }
 
 /**

@@ -18,6 +18,7 @@ import { type AdminServer, createAdminServer } from "./admin-server.js";
 import { resolveTls } from "./resolve-tls.js";
 import type { ServiceDefinition } from "./service-definition.js";
 import { type RunningEvents, startEvents } from "./start-events.js";
+import { reloadMountedTls, type TlsReloader } from "./tls-reloader.js";
 
 /** StartOptions are for running several services in one process (dev, tests). */
 export interface StartOptions {
@@ -40,7 +41,9 @@ export interface RunningService {
  * startService boots one service: config (throws ConfigError listing every
  * problem), logger, TLS identity, admin port (so probes and `/status` answer
  * while the service starts), database and migrations, events, the service's
- * own parts, then the status checks and the mTLS RPC port.
+ * own parts, then the status checks and the mTLS RPC port. With TLS_*_PATH
+ * set, the mounted certificate is re-read every TLS_RELOAD_INTERVAL_MS and
+ * a renewed one served and presented without a restart.
  */
 export async function startService<S extends ConfigShape, T extends Record<string, unknown>>(
   def: ServiceDefinition<S, T>,
@@ -67,7 +70,11 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     { metrics, status: status.handler },
   );
   const adminPort = await admin.listen(config.adminPort, config.host);
-  const tls = await resolveTls(def.name, config);
+  const resolved = await resolveTls(def.name, config);
+  // Everything below gets the reloader's live material, so clients made by
+  // the service's own code pick up a renewed certificate too.
+  const tlsReloader = reloadMountedTls(resolved, config, logger);
+  const tls = tlsReloader?.tls ?? resolved;
   database = await createDatabase({
     url: config.databaseUrl,
     dataDir: config.databaseUrl ? "" : join(config.dataDir, def.name),
@@ -127,6 +134,7 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     metrics: createRpcMetrics(metrics.registry),
     authenticator: auth.authenticate,
   });
+  tlsReloader?.onReload((material) => rpc.setTls(material));
   const rpcPort = await rpc.listen(config.rpcPort, config.host);
   state.started = true;
   logger.info(
@@ -143,6 +151,7 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     cleanups,
     tracing,
     status: status.monitor,
+    tlsReloader,
   };
   const stop = once(() => drain(state, parts, config));
   return { name: def.name, rpcPort, adminPort, logger, status: status.monitor, stop };
@@ -172,6 +181,7 @@ interface Parts {
   cleanups: readonly (() => Promise<void> | void)[];
   status: StatusMonitor;
   tracing: Tracing;
+  tlsReloader: TlsReloader | undefined;
 }
 
 /**
@@ -191,6 +201,7 @@ async function drain(
   parts.logger.info({ in_flight: parts.rpc.inFlight() }, "draining");
   if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
   await parts.rpc.shutdown(config.shutdownTimeoutMs);
+  await parts.tlsReloader?.stop();
   parts.status.stop();
   await parts.events?.stop();
   await parts.sealer?.stop();
