@@ -35,13 +35,20 @@ export function startNatsConsumer(
   };
   // The worker handles what the reader below has queued, turn by turn.
   const work = async () => {
+    let lastTurnMs = 0;
     for (let next = await inbox.takeAll(); next.length > 0; next = await inbox.takeAll()) {
       if (stopping) {
         for (const message of next) message.nak();
         continue;
       }
+      // These arrived during the last turn, their ack wait running: after a
+      // long one, restart it, so each turn has the whole ack wait to itself
+      // and a slow batch does not expire the next one.
+      if (lastTurnMs > spec.ackWaitMs / 4) for (const message of next) message.working();
+      const started = performance.now();
       try {
         await processBatch(spec, next.map(take), handler, batch, logger);
+        lastTurnMs = performance.now() - started;
       } catch (err) {
         // Unsettled, they come back after the ack wait; the reader must not
         // be left waiting for room that never frees.

@@ -4,7 +4,8 @@ import { getTableConfig } from "drizzle-orm/pg-core";
 import type { EventEnvelope } from "../../gen/platform/v1/event_pb.js";
 import type { AppDatabase, AppTransaction } from "../db/index.js";
 import type { ConsumeCounters, EventMetrics } from "../metrics/event-metrics.js";
-import { endSpan, errorTypeOf } from "../tracing/end-span.js";
+import { endSpan } from "../tracing/end-span.js";
+import { attr } from "../tracing/semconv.js";
 import { tracerFor } from "../tracing/tracer-for.js";
 import type { ConsumerHandle, Delivery, DeliveryHandler, EventBroker } from "./broker.js";
 import { decodeEvent } from "./event-envelope.js";
@@ -19,7 +20,14 @@ import { subjectMatches } from "./subject-match.js";
 import type { ConsumerSpec } from "./topology.js";
 import { startDeliverySpan, traceDelivery } from "./trace-messages.js";
 
-/** EventHandler handles one event inside the transaction that marks it processed. */
+/**
+ * EventHandler handles one event inside the transaction that marks it
+ * processed. That transaction may hold other events of the same batch
+ * (see {@link subscribe}): `now()` is the batch's start, row locks taken
+ * are held until the batch commits, and anything transaction-scoped
+ * (`SET LOCAL`, advisory transaction locks) is seen by the next handler.
+ * A handler that cannot live with that sets `batch: false`.
+ */
 export type EventHandler<Desc extends DescMessage, TSchema extends Record<string, unknown>> = (
   event: MessageShape<Desc>,
   envelope: EventEnvelope,
@@ -40,6 +48,8 @@ export interface SubscribeOptions<
   /** The consuming service's processed-events table. */
   readonly processed: ProcessedEventsTable;
   readonly handler: EventHandler<Desc, TSchema>;
+  /** false: every event in a transaction of its own (slower); default true. */
+  readonly batch?: boolean;
 }
 
 /**
@@ -101,7 +111,12 @@ export function subscribe<Desc extends DescMessage, TSchema extends Record<strin
       const items = deliveries.map((delivery, i) => itemOf(delivery, spans[i]?.active));
       ran = await handleEachOnce(db, processed, consumer.durable, items);
     } catch (err) {
-      for (const { span } of spans) endSpan(span, errorTypeOf(err));
+      // Not these deliveries' failure: each is handled again alone, in a
+      // span of its own that says how that went.
+      for (const { span } of spans) {
+        span.setAttribute(attr.messagingBatchRolledBack, true);
+        endSpan(span);
+      }
       throw err;
     }
     for (const { span } of spans) endSpan(span);
@@ -115,7 +130,7 @@ export function subscribe<Desc extends DescMessage, TSchema extends Record<strin
   return broker.consume(
     consumer,
     tracer ? traceDelivery(tracer, broker, consumer, handle) : handle,
-    handleBatch,
+    options.batch === false ? undefined : handleBatch,
   );
 }
 

@@ -44,7 +44,12 @@ export interface ConsumerSpec {
   readonly maxDeliver: number;
   /** Delay before each redelivery, by attempt; empty redelivers at once. */
   readonly backoffMs: readonly number[];
-  /** Messages fetched ahead of the handler; they are still handled one at a time. */
+  /**
+   * Messages fetched at a time; with a batch handler (subscribe), also the
+   * most handled in one transaction. The ack wait of a batch's messages
+   * is restarted when the batch starts if the one before was long, so
+   * `ackWaitMs` must cover one batch's handling.
+   */
   readonly batchSize: number;
 }
 

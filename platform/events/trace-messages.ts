@@ -96,9 +96,10 @@ export interface DeliverySpan {
 /**
  * startDeliverySpan starts the CONSUMER span of one delivery (see
  * traceDelivery). Within a batch, `batchSize` is recorded as
- * `messaging.batch.message_count`: the span then covers that delivery's
- * handler, while the batch's shared marker insert and commit belong to
- * no single delivery and are not traced.
+ * `messaging.batch.message_count`, and the span lasts as long as the
+ * batch's transaction (the delivery was settled when it committed); the
+ * handler's queries are under it, while the batch's shared marker insert
+ * and commit belong to no single delivery and are not traced.
  */
 export function startDeliverySpan(
   tracer: Tracer,

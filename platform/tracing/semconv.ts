@@ -45,4 +45,6 @@ export const attr = Object.freeze({
   messagingOperationType: "messaging.operation.type",
   messagingConsumerGroupName: "messaging.consumer.group.name",
   messagingBatchMessageCount: "messaging.batch.message_count",
+  /** The platform's own: a batch that rolled back; each message is then handled again alone. */
+  messagingBatchRolledBack: "protoplane.messaging.batch.rolled_back",
 });

@@ -295,6 +295,31 @@ describe.each(brokerKinds)("EventBroker contract on $name", (kind) => {
     expect(handled.filter((body) => body !== "poison")).toHaveLength(4);
   });
 
+  it("does not let a slow batch expire the messages waiting behind it", async () => {
+    // Three batches of 10 at 60 ms a message: each takes 0.6 s of a 1 s ack
+    // wait, while the next has been waiting since the one before began.
+    const { subject, consumer } = await declare({ ackWaitMs: 1_000, batchSize: 10, backoffMs: [] });
+    for (let i = 0; i < 30; i++)
+      await broker.publish(subject, bytes(`s${i}`), { msgId: `sw-${i}` });
+    const seen: Delivery[] = [];
+    const handle = broker.consume(
+      consumer,
+      async (delivery) => {
+        seen.push(delivery);
+        await new Promise((resolve) => setTimeout(resolve, 60));
+      },
+      async (deliveries) => {
+        seen.push(...deliveries);
+        await new Promise((resolve) => setTimeout(resolve, 60 * deliveries.length));
+      },
+    );
+    await waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(30));
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await handle.stop();
+    expect(seen.filter((d) => d.deliveryCount > 1).map(text)).toEqual([]);
+    expect(seen).toHaveLength(30);
+  });
+
   it("rejects a publish to a subject no stream captures", async () => {
     await expect(
       broker.publish(`nowhere_${run.id}.x.v1`, bytes("lost"), { msgId: "n-1" }),

@@ -100,6 +100,31 @@ describe.each(brokerKinds)("subscribe catching up on $name", (kind) => {
       await subscription.stop();
     }
   });
+
+  it("gives every event a transaction of its own with batch: false", async () => {
+    // Runs after the test above: the stream holds its backlog.
+    const oneByOne = defineConsumer({ ...consumer, durable: "audit_widget_shipped" });
+    await broker.ensureTopology(defineTopology({ streams: [stream], consumers: [oneByOne] }));
+    const auditDb = await openShopDatabase();
+    const subscription = subscribe(broker, {
+      consumer: oneByOne,
+      schema: shop.schema,
+      db: auditDb.db,
+      processed: processedEvents,
+      batch: false,
+      handler: async () => {},
+    });
+    try {
+      await waitFor(async () => expect(await auditDb.db.$count(processedEvents)).toBe(events));
+      const [{ transactions }] = (await auditDb.db.execute(
+        sql`select count(distinct xmin::text)::int as transactions from ${processedEvents}`,
+      )) as unknown as [{ transactions: number }];
+      expect(transactions).toBe(events);
+    } finally {
+      await subscription.stop();
+      await auditDb.drop();
+    }
+  });
 });
 
 async function waitForDeadLetter(broker: EventBroker, consumer: string) {
