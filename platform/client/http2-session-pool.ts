@@ -140,8 +140,11 @@ function snapshot(tls: ClientTlsOptions): ClientTlsOptions {
   return { cert: tls.cert, key: tls.key, ca: tls.ca };
 }
 
-// Reference compares of unchanged strings: nearly free on every call.
-function sameTls(a: ClientTlsOptions, b: ClientTlsOptions): boolean {
+/**
+ * sameTls says whether two sets of TLS material are the same; reference
+ * compares of unchanged strings make it nearly free on every call.
+ */
+export function sameTls(a: ClientTlsOptions, b: ClientTlsOptions): boolean {
   return a.cert === b.cert && a.key === b.key && a.ca === b.ca;
 }
 

@@ -24,19 +24,13 @@ export async function processBatch(
   batch: BatchHandler | undefined,
   logger: Logger,
 ): Promise<void> {
-  const handled = batch
-    ? taken.filter(([delivery]) => skipReason(spec, delivery) === undefined)
-    : [];
-  if (!batch || handled.length < 2) {
-    for (const [delivery, control] of taken) {
-      await processDelivery(spec, delivery, handler, control, logger);
-    }
-    return;
-  }
+  if (!batch) return processEach(spec, taken, handler, logger);
   // Replays for other consumers and spent deliveries never reach a handler.
-  for (const item of taken) {
-    if (!handled.includes(item)) await processDelivery(spec, item[0], handler, item[1], logger);
-  }
+  const handled: Taken[] = [];
+  const skipped: Taken[] = [];
+  for (const item of taken) (skipReason(spec, item[0]) ? skipped : handled).push(item);
+  if (handled.length < 2) return processEach(spec, taken, handler, logger);
+  await processEach(spec, skipped, handler, logger);
   try {
     await batch(handled.map(([delivery]) => delivery));
   } catch (err) {
@@ -44,10 +38,19 @@ export async function processBatch(
       { consumer: spec.durable, size: handled.length, err },
       "batch failed, handling its deliveries one at a time",
     );
-    for (const [delivery, control] of handled) {
-      await processDelivery(spec, delivery, handler, control, logger);
-    }
-    return;
+    return processEach(spec, handled, handler, logger);
   }
   for (const [, control] of handled) control.ack();
+}
+
+// The one-at-a-time path: each delivery settled by the delivery policy.
+async function processEach(
+  spec: ConsumerSpec,
+  taken: readonly Taken[],
+  handler: DeliveryHandler,
+  logger: Logger,
+): Promise<void> {
+  for (const [delivery, control] of taken) {
+    await processDelivery(spec, delivery, handler, control, logger);
+  }
 }

@@ -150,7 +150,12 @@ describe("reloadMountedTls", () => {
   it("reloads only material that came from TLS_*_PATH files", async () => {
     const { logger } = recordingLogger();
     const first = await issue();
-    const devPki = { tlsCertPath: undefined, tlsKeyPath: undefined, tlsCaPath: undefined };
+    const devPki = {
+      tlsCertPath: undefined,
+      tlsKeyPath: undefined,
+      tlsCaPath: undefined,
+      tlsReloadIntervalMs: INTERVAL_MS,
+    };
     expect(reloadMountedTls(first, devPki, logger)).toBeUndefined();
     const volume = await createTestSecretVolume(await mkdtemp(join(scratch, "vol-")), first);
     const reloader = reloadMountedTls(

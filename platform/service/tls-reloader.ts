@@ -1,6 +1,6 @@
 import { setInterval } from "node:timers/promises";
 import type { Logger } from "pino";
-import { DEFAULT_TLS_RELOAD_INTERVAL_MS } from "../config/index.js";
+import { sameTls } from "../client/http2-session-pool.js";
 import { verifyTlsMaterial } from "../pki/verify-tls-material.js";
 import {
   readTlsFiles,
@@ -63,8 +63,8 @@ export function startTlsReloader(initial: TlsMaterial, options: TlsReloaderOptio
 
   async function check(): Promise<void> {
     const next = await read(options);
-    if (next === undefined || sameMaterial(next, current)) return;
-    if (rejected && sameMaterial(next, rejected)) return; // warned already; a new swap will differ
+    if (next === undefined || sameTls(next, current)) return;
+    if (rejected && sameTls(next, rejected)) return; // warned already; a new swap will differ
     try {
       const leaf = verifyTlsMaterial(next);
       for (const listener of listeners) listener(next);
@@ -102,13 +102,12 @@ export function startTlsReloader(initial: TlsMaterial, options: TlsReloaderOptio
  */
 export function reloadMountedTls(
   initial: TlsMaterial,
-  config: Omit<TlsSettings, "certsDir" | "trustDomain"> & { readonly tlsReloadIntervalMs?: number },
+  config: Omit<TlsSettings, "certsDir" | "trustDomain"> & { readonly tlsReloadIntervalMs: number },
   logger: Logger,
 ): TlsReloader | undefined {
   const files = tlsFilesOf(config);
   if (files === undefined) return undefined;
-  const intervalMs = config.tlsReloadIntervalMs ?? DEFAULT_TLS_RELOAD_INTERVAL_MS;
-  return startTlsReloader(initial, { files, intervalMs, logger });
+  return startTlsReloader(initial, { files, intervalMs: config.tlsReloadIntervalMs, logger });
 }
 
 async function read(options: TlsReloaderOptions): Promise<TlsMaterial | undefined> {
@@ -131,8 +130,4 @@ async function poll(intervalMs: number, signal: AbortSignal, tick: () => Promise
   } catch (err) {
     if (!signal.aborted) throw err;
   }
-}
-
-function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
-  return a.cert === b.cert && a.key === b.key && a.ca === b.ca;
 }
