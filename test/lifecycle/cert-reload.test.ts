@@ -7,7 +7,6 @@
  * client side, a session pool fed by the same reloader must present its
  * renewed certificate on its next session without failing a call in flight.
  */
-import { X509Certificate } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import http2 from "node:http2";
 import { tmpdir } from "node:os";
@@ -18,7 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttp2SessionPool } from "../../platform/client/http2-session-pool.js";
 import { startTestH2Server } from "../../platform/client/test-h2-server.js";
 import { createLogger } from "../../platform/log/index.js";
-import { ensureDevCa, ensureServiceCert } from "../../platform/pki/index.js";
 import type { TlsMaterial } from "../../platform/service/resolve-tls.js";
 import {
   createTestSecretVolume,
@@ -26,28 +24,28 @@ import {
 } from "../../platform/service/test-secret-volume.js";
 import { startTlsReloader } from "../../platform/service/tls-reloader.js";
 import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";
+import { createTestPki, serialOf, type TestPki } from "../support/test-pki.js";
 
 const RELOAD_MS = 100;
 // Several ticks: long enough for a reload that should happen to have happened.
 const SETTLE_MS = RELOAD_MS * 6;
 
 let scratch: string;
-let certsDir: string;
+let pki: TestPki;
 let identity: TestIdentity;
 let volume: TestSecretVolume;
 let caller: TlsMaterial;
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "pp-cert-reload-"));
-  certsDir = join(scratch, "certs");
-  await ensureDevCa(certsDir);
+  pki = await createTestPki();
   caller = await issue("gateway");
   volume = await createTestSecretVolume(
     await mkdtemp(join(scratch, "identity-tls-")),
     await issue("identity"),
   );
   identity = await startTestIdentity({
-    CERTS_DIR: certsDir,
+    CERTS_DIR: pki.dir,
     TLS_CERT_PATH: volume.files.certPath,
     TLS_KEY_PATH: volume.files.keyPath,
     TLS_CA_PATH: volume.files.caPath,
@@ -59,14 +57,7 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-/** issue returns a newly issued certificate for `service` (new key, new serial) from the test CA. */
-async function issue(service: string): Promise<TlsMaterial> {
-  await rm(join(certsDir, `${service}.crt`), { force: true });
-  const cert = await ensureServiceCert(certsDir, { service });
-  return { cert: cert.cert, key: cert.key, ca: cert.ca };
-}
-
-const serialOf = (material: TlsMaterial) => new X509Certificate(material.cert).serialNumber;
+const issue = (service: string) => pki.issue(service);
 
 /** servedSerial makes a new mTLS connection (ALPN h2) and returns the server certificate's serial. */
 function servedSerial(): Promise<string> {
