@@ -36,6 +36,8 @@ export interface OtlpReceiver {
   /** `http://127.0.0.1:<port>`, for startTracing's endpoint. */
   readonly endpoint: string;
   spans(): readonly ReceivedSpan[];
+  /** The metadata each Export call came with (gRPC's own headers included). */
+  metadata(): readonly Readonly<Record<string, string>>[];
   close(): Promise<void>;
 }
 
@@ -58,10 +60,14 @@ const traceService: ServiceDefinition = {
  */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const received: ReceivedSpan[] = [];
+  const metadata: Record<string, string>[] = [];
   const server = new Server();
   server.addService(traceService, {
     Export(call: ServerUnaryCall<Buffer, object>, callback: sendUnaryData<object>) {
       received.push(...decode(call.request));
+      metadata.push(
+        Object.fromEntries(Object.entries(call.metadata.getMap()).map(([k, v]) => [k, String(v)])),
+      );
       callback(null, {});
     },
   });
@@ -73,6 +79,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     spans: () => received,
+    metadata: () => metadata,
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
 }

@@ -8,6 +8,7 @@ import { createFastGrpcTransport } from "../../platform/client/index.js";
 import { ensureServiceCert } from "../../platform/pki/index.js";
 import { type RunningService, startService } from "../../platform/service/index.js";
 import { identityService } from "../../services/identity/identity-service.js";
+import { spawnService } from "../support/spawn-service.js";
 import { adminHeaders } from "../support/test-users.js";
 import { type OtlpReceiver, startOtlpReceiver } from "./otlp-receiver.js";
 
@@ -50,5 +51,38 @@ describe("OTEL_EXPORTER_OTLP_ENDPOINT", () => {
       ),
     ).toBe(true);
     expect(JSON.stringify(spans)).not.toContain("traced@example.com");
+  });
+});
+
+describe("OTEL_EXPORTER_OTLP_HEADERS", () => {
+  it("goes with every export of a service process as metadata, and never into its logs", async () => {
+    const collector = await startOtlpReceiver();
+    const secret = "k-3f9a1c";
+    const service = await spawnService("identity", {
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+      OTEL_EXPORTER_OTLP_HEADERS: `x-collector-key=${secret},x-tenant=ops`,
+    });
+    try {
+      const tls = await ensureServiceCert(service.certsDir, { service: "gateway" });
+      const users = createClient(
+        UserService,
+        createFastGrpcTransport({ baseUrl: `https://127.0.0.1:${service.rpcPort}`, tls }),
+      );
+      const admin = { headers: await adminHeaders(service.certsDir) };
+      await users.listUsers({}, admin);
+      service.child.kill("SIGTERM"); // the drain flushes the batch processor
+      expect(await service.exited).toBe(0);
+      expect(collector.spans().some((s) => s.name === "identity.v1.UserService/ListUsers")).toBe(
+        true,
+      );
+      expect(collector.metadata().length).toBeGreaterThan(0);
+      for (const metadata of collector.metadata()) {
+        expect(metadata).toMatchObject({ "x-collector-key": secret, "x-tenant": "ops" });
+      }
+      expect(service.lines.join("\n")).not.toContain(secret);
+    } finally {
+      service.child.kill("SIGKILL");
+      await collector.close();
+    }
   });
 });
