@@ -39,10 +39,10 @@ let caller: TlsMaterial;
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), "pp-cert-reload-"));
   pki = await createTestPki();
-  caller = await issue("gateway");
+  caller = await pki.issue("gateway");
   volume = await createTestSecretVolume(
     await mkdtemp(join(scratch, "identity-tls-")),
-    await issue("identity"),
+    await pki.issue("identity"),
   );
   identity = await startTestIdentity({
     CERTS_DIR: pki.dir,
@@ -56,8 +56,6 @@ afterAll(async () => {
   await identity?.stop();
   await rm(scratch, { recursive: true, force: true });
 });
-
-const issue = (service: string) => pki.issue(service);
 
 /** servedSerial makes a new mTLS connection (ALPN h2) and returns the server certificate's serial. */
 function servedSerial(): Promise<string> {
@@ -99,7 +97,7 @@ describe("reloading renewed certificates", () => {
     const session = http2.connect(`https://127.0.0.1:${identity.service.rpcPort}`, caller);
     try {
       expect(await healthCheck(session)).toBe("0");
-      const renewed = await issue("identity");
+      const renewed = await pki.issue("identity");
       expect(serialOf(renewed)).not.toBe(before);
       await volume.write(renewed);
 
@@ -114,8 +112,8 @@ describe("reloading renewed certificates", () => {
 
   it("keeps the current certificate when the files are bad, and takes the next good pair", async () => {
     const serving = await servedSerial();
-    const other = await issue("identity");
-    const next = await issue("identity");
+    const other = await pki.issue("identity");
+    const next = await pki.issue("identity");
     await volume.write({ ...other, key: next.key });
     await sleep(SETTLE_MS);
     expect(await servedSerial()).toBe(serving);
@@ -132,12 +130,12 @@ describe("reloading a client certificate", () => {
   it("presents the renewed certificate on the next session without failing a call in flight", async () => {
     const seen: string[] = [];
     const held: http2.ServerHttp2Stream[] = [];
-    const server = await startTestH2Server(await issue("orders"), (stream, headers) => {
+    const server = await startTestH2Server(await pki.issue("orders"), (stream, headers) => {
       seen.push((stream.session?.socket as TLSSocket).getPeerCertificate().serialNumber);
       if (headers[":path"] === "/slow") held.push(stream);
       else stream.respond({ ":status": 200 }, { endStream: true });
     });
-    const first = await issue("gateway");
+    const first = await pki.issue("gateway");
     const clientVolume = await createTestSecretVolume(
       await mkdtemp(join(scratch, "gateway-tls-")),
       first,
@@ -155,7 +153,7 @@ describe("reloading a client certificate", () => {
       await expect.poll(() => held.length).toBe(1);
       expect(seen).toEqual([serialOf(first)]);
 
-      const renewed = await issue("gateway");
+      const renewed = await pki.issue("gateway");
       await clientVolume.write(renewed);
       await expect.poll(() => reloader.tls.cert, { timeout: 5_000 }).toBe(renewed.cert);
 
