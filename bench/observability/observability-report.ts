@@ -1,4 +1,4 @@
-import { type Best, table } from "../report.js";
+import { bestOf, table } from "../report.js";
 import { MODES } from "./observability-modes.js";
 import type { ObservabilityRow } from "./observability-round.js";
 
@@ -11,12 +11,17 @@ const pct = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)}%` : "n/a");
 const fixed = (n: number, digits: number) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
 
 /**
- * observabilityReport prints every row and each row's ratios to OFF:
+ * observabilityReport prints each mode's best round and its ratios to OFF:
  * calls/s on the same one-core budget (for ON, the headline, against
  * TARGET_RATIO), latency, and calls per core-second of core 1 actually
- * used, which stays meaningful when a row left core 1 partly idle.
+ * used, which stays meaningful when a row left core 1 partly idle. Below
+ * that, per mode, the median over rounds of each process's CPU per call
+ * and of the ratio to the OFF row of the same round: rounds of one mode
+ * move by a quarter on a shared machine, and a best round can be a lucky
+ * one, so the median of paired rounds is the steadier figure.
  */
-export function observabilityReport(rows: readonly Best<ObservabilityRow>[]): string {
+export function observabilityReport(all: readonly ObservabilityRow[]): string {
+  const rows = bestOf(all);
   const body = table(
     [
       "observability",
@@ -59,6 +64,8 @@ export function observabilityReport(rows: readonly Best<ObservabilityRow>[]): st
     "",
     ...lines,
     "",
+    ...roundMedians(all),
+    "",
     `ON / OFF: ${ratio.toFixed(2)}x calls/s (${verdict} the ${TARGET_RATIO}x target)`,
   ].join("\n");
 }
@@ -73,4 +80,31 @@ function ratios(row: ObservabilityRow, off: ObservabilityRow): string {
     `p50 ${x(row.latency.p50, off.latency.p50)}, p99 ${x(row.latency.p99, off.latency.p99)},`,
     `calls per core-second on core 1 ${x(perCore(row), perCore(off))}`,
   ].join(" ");
+}
+
+// Rounds run every mode in turn, so a mode's i-th row pairs with OFF's i-th.
+function roundMedians(all: readonly ObservabilityRow[]): string[] {
+  const offs = all.filter((r) => r.kind === "off");
+  const kinds = [...new Set(all.map((r) => r.kind))];
+  return kinds.map((kind) => {
+    const mine = all.filter((r) => r.kind === kind);
+    const perCall = (cpu: (r: ObservabilityRow) => number) =>
+      median(mine.map((r) => ((cpu(r) / 100) * 1e6) / r.callsPerSec));
+    const paired = mine.map((r, i) => r.callsPerSec / (offs[i]?.callsPerSec ?? Number.NaN));
+    return [
+      `${kind}, median of ${mine.length} rounds: CPU per call identity ${int(perCall((r) => r.identityCpu))} µs,`,
+      `gateway ${int(perCall((r) => r.gatewayCpu))} µs;`,
+      kind === "off"
+        ? ""
+        : `calls/s / OFF of the same round ${median(paired).toFixed(2)}x (${paired.map((x) => x.toFixed(2)).join(" / ")})`,
+    ]
+      .join(" ")
+      .trimEnd();
+  });
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
