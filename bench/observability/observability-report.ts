@@ -90,16 +90,11 @@ function roundMedians(all: readonly ObservabilityRow[]): string[] {
     const mine = all.filter((r) => r.kind === kind);
     const perCall = (cpu: (r: ObservabilityRow) => number) =>
       median(mine.map((r) => ((cpu(r) / 100) * 1e6) / r.callsPerSec));
+    const cpu = `${kind}, median of ${mine.length} rounds: CPU per call identity ${int(perCall((r) => r.identityCpu))} µs, gateway ${int(perCall((r) => r.gatewayCpu))} µs;`;
+    if (kind === "off") return cpu;
     const paired = mine.map((r, i) => r.callsPerSec / (offs[i]?.callsPerSec ?? Number.NaN));
-    return [
-      `${kind}, median of ${mine.length} rounds: CPU per call identity ${int(perCall((r) => r.identityCpu))} µs,`,
-      `gateway ${int(perCall((r) => r.gatewayCpu))} µs;`,
-      kind === "off"
-        ? ""
-        : `calls/s / OFF of the same round ${median(paired).toFixed(2)}x (${paired.map((x) => x.toFixed(2)).join(" / ")})`,
-    ]
-      .join(" ")
-      .trimEnd();
+    const each = paired.map((x) => x.toFixed(2)).join(" / ");
+    return `${cpu} calls/s / OFF of the same round ${median(paired).toFixed(2)}x (${each})`;
   });
 }
 
