@@ -79,9 +79,12 @@ export async function startGateway(
     level: config.logLevel,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
-  // Before the handler and upstream clients are built: each decides once whether to trace.
+  // Before the handler and upstream clients are built: each decides once
+  // whether to trace. The gateway hands every span's parent over
+  // explicitly (its request span), so it registers no context manager.
   const tracing = await startTracing({
     service: "gateway",
+    asyncContext: false,
     version: loadBuildInfo({ gitSha: config.gitSha, buildTime: config.buildTime }).version,
     endpoint: config.otelEndpoint,
     sampleRatio: config.traceSampleRatio,

@@ -1,5 +1,6 @@
 import type { DescMethodUnary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { callUnder } from "../platform/client/call-parent.js";
 import { ResponseTooLargeError } from "../platform/client/grpc-unary-call.js";
 import type { UpstreamTransport } from "../platform/client/index.js";
 import type { GatewayCall, RouteSpec } from "./runtime/index.js";
@@ -31,6 +32,7 @@ export function createUpstreamCall(
         ctx.timeoutMs,
         ctx.headers,
         request as never,
+        callUnder(ctx.span),
       );
       // A getter: the transport builds `Headers` only when read, and the
       // gateway forwards no upstream metadata, so usually nobody does.

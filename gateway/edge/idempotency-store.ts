@@ -1,5 +1,6 @@
+import type { Span } from "@opentelemetry/api";
 import { and, eq, sql } from "drizzle-orm";
-import { type AppDatabase, mapDbError } from "../../platform/db/index.js";
+import { type AppDatabase, mapDbError, statementsUnder } from "../../platform/db/index.js";
 import { idempotencyKeys } from "../db/schema.js";
 
 /** StoredResponse is the first answer to a key, replayed to its retries. */
@@ -20,13 +21,17 @@ export type IdempotencyClaim =
   /** The key was first used with other parameters (422). */
   | { readonly kind: "mismatch" };
 
-/** IdempotencyStore keeps Idempotency-Key state in Postgres, shared by every gateway instance. */
+/**
+ * IdempotencyStore keeps Idempotency-Key state in Postgres, shared by every
+ * gateway instance. `span` is the request's, when tracing: the statements'
+ * spans hang under it (the gateway passes parents explicitly).
+ */
 export interface IdempotencyStore {
-  claim(scope: string, key: string, fingerprint: string): Promise<IdempotencyClaim>;
+  claim(scope: string, key: string, fingerprint: string, span?: Span): Promise<IdempotencyClaim>;
   /** complete stores the response of a claimed key. */
-  complete(scope: string, key: string, response: StoredResponse): Promise<void>;
+  complete(scope: string, key: string, response: StoredResponse, span?: Span): Promise<void>;
   /** release forgets a claimed key, so the client may retry with it. */
-  release(scope: string, key: string): Promise<void>;
+  release(scope: string, key: string, span?: Span): Promise<void>;
   /** deleteOlderThan removes keys created more than `retentionMs` ago; returns how many. */
   deleteOlderThan(retentionMs: number): Promise<number>;
 }
@@ -64,11 +69,11 @@ export function createIdempotencyStore(
   const lockUntil = sql`now() + ${millis(options.lockMs)}`;
   const row = (scope: string, key: string) => and(eq(t.scope, scope), eq(t.key, key));
   return {
-    claim: (scope, key, fingerprint) =>
-      guard(() => claim(db, { scope, key, fingerprint }, lockUntil)),
-    complete: (scope, key, response) =>
+    claim: (scope, key, fingerprint, span) =>
+      guard(() => claim(statementsUnder(db, span), { scope, key, fingerprint }, lockUntil)),
+    complete: (scope, key, response, span) =>
       guard(async () => {
-        await db
+        await statementsUnder(db, span)
           .update(t)
           .set({
             state: "done",
@@ -79,9 +84,11 @@ export function createIdempotencyStore(
           })
           .where(and(row(scope, key), eq(t.state, "in_flight")));
       }),
-    release: (scope, key) =>
+    release: (scope, key, span) =>
       guard(async () => {
-        await db.delete(t).where(and(row(scope, key), eq(t.state, "in_flight")));
+        await statementsUnder(db, span)
+          .delete(t)
+          .where(and(row(scope, key), eq(t.state, "in_flight")));
       }),
     deleteOlderThan: (retentionMs) => guard(() => deleteOlderThan(db, retentionMs)),
   };

@@ -1,4 +1,5 @@
 import { Code } from "@connectrpc/connect";
+import type { Span } from "@opentelemetry/api";
 import { toConnectError } from "../../platform/rpc/to-connect-error.js";
 import { idempotencyKeyInUse, idempotencyKeyReused } from "../runtime/gateway-errors.js";
 import type { IdempotencyStore, StoredResponse } from "./idempotency-store.js";
@@ -11,6 +12,8 @@ export interface IdempotentRequest {
   readonly key: string;
   /** idempotencyFingerprint of the request. */
   readonly fingerprint: string;
+  /** The request's span when tracing: the store's statements hang under it. */
+  readonly span?: Span | undefined;
   /** Runs the request (the upstream call) and renders its success. */
   execute(): Promise<StoredResponse>;
   /** Renders a failure of `execute` as the response the client gets. */
@@ -47,8 +50,8 @@ const NOT_EXECUTED: ReadonlySet<Code> = new Set([
  * NOT_EXECUTED) release the key instead, so a corrected retry can use it.
  */
 export async function runIdempotent(request: IdempotentRequest): Promise<IdempotentOutcome> {
-  const { store, scope, key } = request;
-  const claim = await store.claim(scope, key, request.fingerprint);
+  const { store, scope, key, span } = request;
+  const claim = await store.claim(scope, key, request.fingerprint, span);
   if (claim.kind === "replay") return { response: claim.response, replayed: true };
   if (claim.kind === "in_flight") throw idempotencyKeyInUse();
   if (claim.kind === "mismatch") throw idempotencyKeyReused();
@@ -57,11 +60,11 @@ export async function runIdempotent(request: IdempotentRequest): Promise<Idempot
     response = await request.execute();
   } catch (err) {
     if (NOT_EXECUTED.has(toConnectError(err).code)) {
-      await store.release(scope, key).catch(request.storeFailed);
+      await store.release(scope, key, span).catch(request.storeFailed);
       throw err;
     }
     response = request.renderError(err);
   }
-  await store.complete(scope, key, response).catch(request.storeFailed);
+  await store.complete(scope, key, response, span).catch(request.storeFailed);
   return { response, replayed: false };
 }

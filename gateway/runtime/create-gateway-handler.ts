@@ -9,7 +9,7 @@ import {
 } from "../../platform/metrics/http-metrics.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../../platform/rpc/request-id.js";
 import { attr } from "../../platform/tracing/semconv.js";
-import { nameHttpRoute, traceHttpRequest } from "../../platform/tracing/trace-http-request.js";
+import { httpRequestTracer, nameHttpRoute } from "../../platform/tracing/trace-http-request.js";
 import { injectTraceparent } from "../../platform/tracing/traceparent.js";
 import { tracerFor } from "../../platform/tracing/tracer-for.js";
 import { type Cors, type CorsOptions, createCors } from "../edge/cors.js";
@@ -45,6 +45,12 @@ export interface GatewayCallContext {
   readonly signal: AbortSignal;
   /** The RPC deadline; the call enforces it and propagates it downstream. */
   readonly timeoutMs: number;
+  /**
+   * The request's SERVER span when tracing. The gateway registers no
+   * context manager (TracingOptions.asyncContext), so the call's CLIENT
+   * span finds its parent here, not in an active context.
+   */
+  readonly span?: Span | undefined;
 }
 
 /** GatewayCallResult is the upstream's answer. */
@@ -79,6 +85,8 @@ export interface GatewayLogger {
 export type GatewayAuthenticator = (
   req: IncomingMessage,
   route: RouteSpec,
+  /** The request's span when tracing: a call the check makes hangs under it. */
+  span: Span | undefined,
 ) => EdgePrincipal | undefined | Promise<EdgePrincipal | undefined>;
 
 /** GatewayHandlerOptions configures createGatewayHandler. */
@@ -204,10 +212,9 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayReq
       serve(gateway, req, res, undefined).catch(() => res.destroy());
     };
   }
+  const traceRequest = httpRequestTracer(tracer);
   return (req, res) => {
-    traceHttpRequest(tracer, req, res, (span) => serve(gateway, req, res, span)).catch(() =>
-      res.destroy(),
-    );
+    traceRequest(req, res, (span) => serve(gateway, req, res, span)).catch(() => res.destroy());
   };
 }
 
@@ -286,7 +293,7 @@ async function authenticate(
   m: MatchedRequest,
 ): Promise<EdgePrincipal | undefined> {
   try {
-    return await authenticator(m.req, m.route);
+    return await authenticator(m.req, m.route, m.span);
   } catch (err) {
     gateway.rateLimit?.(m.req, m.res, m.route, undefined);
     throw err;
@@ -326,6 +333,7 @@ async function serveKeyed(
   const { response, replayed } = await runIdempotent({
     store: gateway.idempotency!,
     ...key,
+    span: m.span,
     execute: async () => {
       const result = await gateway.call(m.route, request, callContext(gateway, m, true));
       return jsonResponse(200, responseJson(m.route, result.message));
@@ -374,8 +382,8 @@ function callContext(gateway: Gateway, m: MatchedRequest, detached: boolean): Ga
   if (authorization !== undefined) headers.set("authorization", authorization);
   // The upstream's server span hangs under this request's span.
   if (m.span) injectTraceparent(headers, m.span);
-  if (detached) return { headers, signal: NEVER_ABORTED, timeoutMs: gateway.timeoutMs };
-  return { headers, signal: disconnectSignal(m), timeoutMs: gateway.timeoutMs };
+  const signal = detached ? NEVER_ABORTED : disconnectSignal(m);
+  return { headers, signal, timeoutMs: gateway.timeoutMs, span: m.span };
 }
 
 // Each HTTP/1.x connection's signal, aborted when it closes.

@@ -1,7 +1,9 @@
 import { type Client, Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import type { Span } from "@opentelemetry/api";
 import type { JWTVerifyGetKey } from "jose";
 import { ApiKeyService } from "../../gen/identity/v1/api_key_service_pb.js";
 import { AuthService } from "../../gen/identity/v1/auth_service_pb.js";
+import { callUnder } from "../client/call-parent.js";
 import type { ApiKeyVerifier } from "./authenticator.js";
 import type { Principal } from "./principal.js";
 import { createRefreshingKeySet } from "./refreshing-key-set.js";
@@ -31,16 +33,20 @@ export function createIdentityAuthSources(transport: Transport): AuthSources {
       const { keys: jwks } = await auth.getJwks({}, { timeoutMs: 2_000 });
       return jwks as unknown as PublicJwk[];
     }),
-    apiKeys: (secret) => verifyRemotely(keys, secret),
+    apiKeys: (secret, parent) => verifyRemotely(keys, secret, parent),
   };
 }
 
 async function verifyRemotely(
   keys: Client<typeof ApiKeyService>,
   secret: string,
+  parent: Span | undefined,
 ): Promise<Principal> {
   try {
-    const found = await keys.verifyApiKey({ secret }, { timeoutMs: 2_000 });
+    const found = await keys.verifyApiKey(
+      { secret },
+      { timeoutMs: 2_000, contextValues: callUnder(parent) },
+    );
     return Object.freeze({
       kind: "api_key",
       subject: found.userId,

@@ -1,18 +1,28 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { Span } from "@opentelemetry/api";
 import { hashApiKey, isApiKey } from "./api-key-format.js";
 import type { Principal } from "./principal.js";
 import type { TokenVerifier } from "./token-verifier.js";
 import { createVerifiedCache } from "./verified-cache.js";
 
-/** ApiKeyVerifier resolves an API key to the principal it acts for, or UNAUTHENTICATED. */
-export type ApiKeyVerifier = (secret: string) => Promise<Principal>;
+/**
+ * ApiKeyVerifier resolves an API key to the principal it acts for, or
+ * UNAUTHENTICATED. A lookup it makes hangs under `parent` when given.
+ */
+export type ApiKeyVerifier = (secret: string, parent?: Span) => Promise<Principal>;
 
 /**
  * Authenticator verifies an `Authorization` header value. Undefined in,
  * undefined out (no credential); anything presented must verify or the
  * call fails UNAUTHENTICATED: a bad credential is never treated as none.
+ * `parent` is the span of the request being checked, for a process that
+ * passes parents explicitly (the gateway); without it, calls the check
+ * makes hang under the active span.
  */
-export type Authenticator = (authorization: string | undefined) => Promise<Principal | undefined>;
+export type Authenticator = (
+  authorization: string | undefined,
+  parent?: Span,
+) => Promise<Principal | undefined>;
 
 /** AuthenticatorOptions configure {@link createAuthenticator}. */
 export interface AuthenticatorOptions {
@@ -35,22 +45,22 @@ const BEARER = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const ttl = options.apiKeyCacheMs ?? 5_000;
   const keys = createVerifiedCache<Principal>(10_000);
-  const verifyKey = async (secret: string): Promise<Principal> => {
+  const verifyKey = async (secret: string, parent: Span | undefined): Promise<Principal> => {
     // Cached under the key's hash: the map never holds a usable secret.
     const id = hashApiKey(secret);
     const now = Date.now();
     const cached = keys.get(id, now);
     if (cached !== undefined) return cached;
-    const principal = await options.apiKeys(secret);
+    const principal = await options.apiKeys(secret, parent);
     keys.set(id, principal, now + ttl);
     return principal;
   };
-  return async (authorization) => {
+  return async (authorization, parent) => {
     if (authorization === undefined || authorization === "") return undefined;
     const credential = BEARER.exec(authorization)?.[1];
     if (credential === undefined) {
       throw new ConnectError("expected Authorization: Bearer <token>", Code.Unauthenticated);
     }
-    return isApiKey(credential) ? verifyKey(credential) : options.tokens(credential);
+    return isApiKey(credential) ? verifyKey(credential, parent) : options.tokens(credential);
   };
 }

@@ -1,23 +1,30 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import { ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
+import {
+  ConnectError,
+  type ContextValues,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
 import { context, SpanKind, type Tracer, trace } from "@opentelemetry/api";
 import { grpcCodeName } from "../rpc/grpc-code-name.js";
 import { endSpan } from "../tracing/end-span.js";
 import { attr } from "../tracing/semconv.js";
 import { childSpanStarter } from "../tracing/start-child-span.js";
 import { setTraceHeaders } from "../tracing/traceparent.js";
+import { callParentKey } from "./call-parent.js";
 
 /**
  * createTracingInterceptor makes a CLIENT span per call attempt, named
- * `package.Service/Method` and child of the active span (the server span
- * of the call being handled), and sends it as the call's `traceparent`, so
+ * `package.Service/Method` and child of the span named by the call's
+ * `callParentKey`, else of the active span (the server span of the call
+ * being handled), and sends it as the call's `traceparent`, so
  * the callee's server span hangs under it. Any non-OK status marks the
  * span failed, as gRPC's client conventions say. A streaming call's span
  * ends when the response starts.
  */
 export function createTracingInterceptor(tracer: Tracer, baseUrl: string): Interceptor {
   const trace = createClientCallTracer(tracer, baseUrl);
-  return (next) => (req) => trace(req.method, req.header, () => next(req));
+  return (next) => (req) => trace(req.method, req.header, req.contextValues, () => next(req));
 }
 
 /**
@@ -34,7 +41,7 @@ export function tracedUnary(
   const trace = createClientCallTracer(tracer, baseUrl);
   return (method, signal, timeoutMs, header, input, contextValues) => {
     const headers = new Headers(header);
-    return trace(method, headers, () =>
+    return trace(method, headers, contextValues, () =>
       unary(method, signal, timeoutMs, headers, input, contextValues),
     );
   };
@@ -43,17 +50,19 @@ export function tracedUnary(
 type ClientCallTracer = <T>(
   method: DescMethod,
   headers: Headers,
+  contextValues: ContextValues | undefined,
   call: () => Promise<T>,
 ) => Promise<T>;
 
-// One span per attempt: named `package.Service/Method`, child of the active
-// span, sent as the call's traceparent; any non-OK status marks it failed.
+// One span per attempt: named `package.Service/Method`, child of the span
+// the caller named, else of the active one, sent as the call's
+// traceparent; any non-OK status marks it failed.
 function createClientCallTracer(tracer: Tracer, baseUrl: string): ClientCallTracer {
   const url = new URL(baseUrl);
   const address = url.hostname;
   const port = Number(url.port || (url.protocol === "http:" ? 80 : 443));
   const startChild = childSpanStarter(tracer);
-  return async (method, headers, call) => {
+  return async (method, headers, contextValues, call) => {
     const span = startChild(
       `${method.parent.typeName}/${method.name}`,
       SpanKind.CLIENT,
@@ -64,7 +73,7 @@ function createClientCallTracer(tracer: Tracer, baseUrl: string): ClientCallTrac
         [attr.rpcService]: method.parent.typeName,
         [attr.rpcMethod]: method.name,
       },
-      trace.getSpan(context.active()),
+      contextValues?.get(callParentKey) ?? trace.getSpan(context.active()),
     );
     setTraceHeaders(headers, span.spanContext());
     try {

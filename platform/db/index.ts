@@ -11,5 +11,5 @@ export { errorCodeOf } from "./error-code.js";
 export { type DbErrorMessages, mapDbError } from "./map-db-error.js";
 export { memoryDataDir } from "./pglite-database.js";
 export { type MigrationOptions, migrationsSchema, runMigrations } from "./run-migrations.js";
-export { type QueryTracing, traceQueries } from "./trace-queries.js";
+export { type QueryTracing, statementsUnder, traceQueries } from "./trace-queries.js";
 export { type TransactionOptions, withTransaction } from "./with-transaction.js";

@@ -9,7 +9,7 @@ import { eq, sql } from "drizzle-orm";
 import { pgTable, text } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
-import { traceQueries } from "./trace-queries.js";
+import { statementsUnder, traceQueries } from "./trace-queries.js";
 
 const items = pgTable("traced_items", { id: text("id").primaryKey(), email: text("email") });
 const schema = { items };
@@ -98,6 +98,21 @@ describe("traceQueries", () => {
       "error.type": "23505",
     });
     expect(JSON.stringify([failed?.attributes, failed?.events])).not.toContain(SECRET);
+  });
+
+  it("hangs the statements of statementsUnder's view under its span, whatever is active", async () => {
+    const parent = tracer.startSpan("request");
+    const view = statementsUnder(database.db, parent);
+    await inRequest(() => view.select().from(items));
+    await view.insert(items).values({ id: "v", email: "v@example.com" });
+    // The database itself is untouched: outside any span, no span.
+    await database.db.select().from(items);
+    parent.end();
+    expect(queries().map((s) => [s.name, s.parentSpanContext?.spanId])).toEqual([
+      ["SELECT traced_items", parent.spanContext().spanId],
+      ["INSERT traced_items", parent.spanContext().spanId],
+    ]);
+    expect(statementsUnder(database.db, undefined)).toBe(database.db);
   });
 
   it("makes no span for statements outside any span (polling, migrations)", async () => {

@@ -1,6 +1,14 @@
-import { type Attributes, context, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import {
+  type Attributes,
+  context,
+  type Span,
+  SpanKind,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import { endSpan, errorTypeOf } from "../tracing/end-span.js";
 import { attr } from "../tracing/semconv.js";
+import { childSpanStarter, type StartChildSpan } from "../tracing/start-child-span.js";
 import type { AppDatabase } from "./create-database.js";
 import { errorCodeOf } from "./error-code.js";
 
@@ -21,12 +29,17 @@ interface PreparedQuery {
   getQuery(): { sql: string };
 }
 interface Session {
-  prepareQuery(...args: unknown[]): PreparedQuery;
+  prepareQuery(this: Session, ...args: unknown[]): PreparedQuery;
   transaction(fn: (tx: Transaction) => unknown, config?: unknown): Promise<unknown>;
 }
 interface Transaction {
   readonly _: { readonly session: Session };
   transaction(fn: (tx: Transaction) => unknown): Promise<unknown>;
+}
+// The query builders (`db.select()`, `insert`, `update`, `delete`) take
+// the database's `session` property.
+interface BuilderSource {
+  readonly session: Session;
 }
 
 /**
@@ -51,15 +64,50 @@ export function traceQueries<TSchema extends Record<string, unknown>>(
   return db;
 }
 
-// A savepoint reuses its transaction's session on some drivers (PGlite).
-const traced = new WeakSet<Session>();
-
-function traceSession(session: Session, tracing: QueryTracing): void {
-  if (traced.has(session)) return;
-  traced.add(session);
-  const prepare = session.prepareQuery;
+/**
+ * statementsUnder is a view of a `db` passed through traceQueries whose
+ * query-builder statements (`select`, `insert`, `update`, `delete`) are
+ * children of `parent`, whatever the active context: for a process that
+ * registers no context manager (the gateway, see TracingOptions.asyncContext).
+ * Transactions and the relational API are not covered: theirs find their
+ * parent in the context. `db` itself is returned when there is no parent
+ * or it is not traced.
+ */
+export function statementsUnder<TSchema extends Record<string, unknown>>(
+  db: AppDatabase<TSchema>,
+  parent: Span | undefined,
+): AppDatabase<TSchema> {
+  const base = (db as unknown as BuilderSource).session;
+  const entry = parent && traced.get(base);
+  if (entry === undefined) return db;
+  const session = Object.create(base) as Session;
   session.prepareQuery = function (this: Session, ...args) {
-    return traceStatement(prepare.apply(this, args), tracing);
+    return traceStatement(entry.prepare.apply(this, args), entry.tracing, parent);
+  };
+  return Object.create(db, { session: { value: session } }) as AppDatabase<TSchema>;
+}
+
+interface TracedSession {
+  /** The session's own prepareQuery, before traceQueries wrapped it. */
+  readonly prepare: Session["prepareQuery"];
+  readonly tracing: StatementTracing;
+}
+
+interface StatementTracing extends QueryTracing {
+  readonly startChild: StartChildSpan;
+}
+
+// Sessions already patched: a savepoint reuses its transaction's session
+// on some drivers (PGlite).
+const traced = new WeakMap<Session, TracedSession>();
+
+function traceSession(session: Session, options: QueryTracing): void {
+  if (traced.has(session)) return;
+  const tracing = { ...options, startChild: childSpanStarter(options.tracer) };
+  const prepare = session.prepareQuery;
+  traced.set(session, { prepare, tracing });
+  session.prepareQuery = function (this: Session, ...args) {
+    return traceStatement(prepare.apply(this, args), tracing, undefined);
   };
   const transaction = session.transaction;
   session.transaction = function (this: Session, fn, config) {
@@ -67,7 +115,7 @@ function traceSession(session: Session, tracing: QueryTracing): void {
   };
 }
 
-function traceTransaction(tx: Transaction, tracing: QueryTracing): Transaction {
+function traceTransaction(tx: Transaction, tracing: StatementTracing): Transaction {
   traceSession(tx._.session, tracing);
   const nested = tx.transaction;
   tx.transaction = function (this: Transaction, fn) {
@@ -76,14 +124,20 @@ function traceTransaction(tx: Transaction, tracing: QueryTracing): Transaction {
   return tx;
 }
 
-function traceStatement(prepared: PreparedQuery, tracing: QueryTracing): PreparedQuery {
+// A statement's span hangs under `parent` when given, else under the
+// active span; with neither, the statement is not traced.
+function traceStatement(
+  prepared: PreparedQuery,
+  tracing: StatementTracing,
+  parent: Span | undefined,
+): PreparedQuery {
   const statement = describe(prepared.getQuery().sql, tracing.namespace);
   const { execute, all } = prepared;
   prepared.execute = function (this: PreparedQuery, ...args) {
-    return inSpan(tracing.tracer, statement, () => execute.apply(this, args));
+    return inSpan(tracing, statement, parent, () => execute.apply(this, args));
   };
   prepared.all = function (this: PreparedQuery, ...args) {
-    return inSpan(tracing.tracer, statement, () => all.apply(this, args));
+    return inSpan(tracing, statement, parent, () => all.apply(this, args));
   };
   return prepared;
 }
@@ -93,14 +147,15 @@ interface Statement {
   readonly attributes: Attributes;
 }
 
-async function inSpan<T>(tracer: Tracer, statement: Statement, run: () => Promise<T>): Promise<T> {
-  const parent = context.active();
-  if (trace.getSpan(parent) === undefined) return run();
-  const span = tracer.startSpan(
-    statement.name,
-    { kind: SpanKind.CLIENT, attributes: statement.attributes },
-    parent,
-  );
+async function inSpan<T>(
+  tracing: StatementTracing,
+  statement: Statement,
+  given: Span | undefined,
+  run: () => Promise<T>,
+): Promise<T> {
+  const span =
+    given === undefined ? underActive(tracing, statement) : underGiven(tracing, statement, given);
+  if (span === undefined) return run();
   try {
     const result = await run();
     endSpan(span);
@@ -111,6 +166,18 @@ async function inSpan<T>(tracer: Tracer, statement: Statement, run: () => Promis
     endSpan(span, sqlState ?? errorTypeOf(err));
     throw err;
   }
+}
+
+function underActive(tracing: StatementTracing, statement: Statement): Span | undefined {
+  const parent = context.active();
+  if (trace.getSpan(parent) === undefined) return undefined;
+  const options = { kind: SpanKind.CLIENT, attributes: statement.attributes };
+  return tracing.tracer.startSpan(statement.name, options, parent);
+}
+
+function underGiven(tracing: StatementTracing, statement: Statement, parent: Span): Span {
+  // startChild keeps the attributes object as the span's own: a copy.
+  return tracing.startChild(statement.name, SpanKind.CLIENT, { ...statement.attributes }, parent);
 }
 
 // A statement's first keyword and first table, as OpenTelemetry's database

@@ -25,6 +25,16 @@ export interface TracingOptions {
   readonly endpoint?: string | undefined;
   /** Share of new traces recorded, 0..1; a caller's decision is always followed. Default 1. */
   readonly sampleRatio?: number | undefined;
+  /**
+   * Whether spans find their parent through async calls (OpenTelemetry's
+   * AsyncLocalStorage context manager). Default true: a service's handlers,
+   * queries and events rely on it. A process that hands every parent over
+   * explicitly (the gateway) says false and spares every promise
+   * AsyncLocalStorage's hooks, about half the gateway's tracing cost
+   * (docs/benchmarks.md). Processes running several services register it
+   * as soon as one asks for it.
+   */
+  readonly asyncContext?: boolean | undefined;
 }
 
 /** Tracing is a handle on the process's tracing. */
@@ -47,7 +57,8 @@ export interface Tracing {
 /**
  * startTracing turns on OpenTelemetry tracing for the process when
  * `endpoint` is set: spans are batched (BatchSpanProcessor) to an OTLP/gRPC
- * exporter, context follows async calls (AsyncLocalStorage), and W3C
+ * exporter, context follows async calls (AsyncLocalStorage) unless
+ * `asyncContext` is false, and W3C
  * `traceparent` is the propagation format. Without an endpoint nothing is
  * loaded or registered and the platform makes no spans at all.
  *
@@ -71,7 +82,8 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
   if (active === undefined && options.endpoint) active = begin(options.endpoint, options);
   if (active === undefined) return disabled(options.service);
   active.refs++;
-  await active.ready;
+  const provider = await active.ready;
+  if (options.asyncContext !== false) provider.enableAsyncContext();
   return handle(active, options.service);
 }
 
@@ -155,7 +167,6 @@ async function register(options: TracingOptions): Promise<TracingProvider> {
   if (!trace.setGlobalTracerProvider(provider)) {
     throw new Error("another OpenTelemetry tracer provider is registered in this process");
   }
-  context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
   const leanOptions = {
     sink: { resource, onEnd: (span: ReadableSpan) => batch.onEnd(span) },
@@ -164,7 +175,13 @@ async function register(options: TracingOptions): Promise<TracingProvider> {
       root.shouldSample(ROOT_CONTEXT, traceId).decision === sdk.SamplingDecision.RECORD_AND_SAMPLED,
   };
   const tracers = new Map<string, PlatformTracer>();
+  let asyncContext = false;
   return {
+    enableAsyncContext() {
+      if (asyncContext) return;
+      asyncContext = true;
+      context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
+    },
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
     tracer(service) {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { context, ROOT_CONTEXT, type Span, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import { type Span, SpanKind, type Tracer } from "@opentelemetry/api";
 import { traceContextFrom } from "../rpc/trace-context.js";
 import { endSpan } from "./end-span.js";
 import { attr } from "./semconv.js";
@@ -36,13 +36,16 @@ export function httpRequestTracer(tracer: Tracer): TraceHttpRequest {
       span.setAttribute(attr.httpResponseStatusCode, res.statusCode);
       endSpan(span, res.statusCode >= 500 ? String(res.statusCode) : undefined);
     });
-    return context.with(trace.setSpan(ROOT_CONTEXT, span), serve, undefined, span);
+    return serve(span);
   };
 }
 
 /**
  * traceHttpRequest runs `serve` in a SERVER span for one HTTP request,
  * child of the client's `traceparent` if it sent a valid one. The span is
+ * handed to `serve`, not made active: what `serve` does under it takes it
+ * as its parent explicitly, so a process serving HTTP this way needs no
+ * context manager (the gateway's TracingOptions.asyncContext). The span is
  * named by the method until `serve` names the route (nameHttpRoute), and
  * ends when the response does, with its status; 5xx marks it failed.
  * `url.path` is recorded, never the query string, which may carry personal

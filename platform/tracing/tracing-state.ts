@@ -2,6 +2,8 @@ import type { PlatformTracer } from "./lean-tracer.js";
 
 /** TracingProvider is the part of the SDK's tracer provider the platform drives. */
 export interface TracingProvider {
+  /** Registers the AsyncLocalStorage context manager, once (TracingOptions.asyncContext). */
+  enableAsyncContext(): void;
   forceFlush(): Promise<void>;
   shutdown(): Promise<void>;
   /** The platform's tracer for a service, one per name (see createLeanTracer). */
