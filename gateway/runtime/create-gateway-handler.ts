@@ -10,7 +10,6 @@ import {
 import { REQUEST_ID_HEADER, requestIdFrom } from "../../platform/rpc/request-id.js";
 import { attr } from "../../platform/tracing/semconv.js";
 import { httpRequestTracer, nameHttpRoute } from "../../platform/tracing/trace-http-request.js";
-import { injectTraceparent } from "../../platform/tracing/traceparent.js";
 import { tracerFor } from "../../platform/tracing/tracer-for.js";
 import { type Cors, type CorsOptions, createCors } from "../edge/cors.js";
 import { idempotencyFingerprint } from "../edge/idempotency-fingerprint.js";
@@ -37,8 +36,9 @@ import type { RouteSpec } from "./route-spec.js";
 /** GatewayCallContext is what the gateway hands the upstream call besides the request. */
 export interface GatewayCallContext {
   /**
-   * Request metadata for the RPC: `x-request-id`, the client's
-   * `authorization` if sent, and `traceparent` (the request's span) when tracing.
+   * Request metadata for the RPC: `x-request-id` and the client's
+   * `authorization` if sent. `traceparent` is the tracing client's to set,
+   * naming its CLIENT span under `span`.
    */
   readonly headers: Headers;
   /** Aborted when the HTTP client goes away; the call should cancel the RPC. */
@@ -48,7 +48,7 @@ export interface GatewayCallContext {
   /**
    * The request's SERVER span when tracing. The gateway registers no
    * context manager (TracingOptions.asyncContext), so the call's CLIENT
-   * span finds its parent here, not in an active context.
+   * span finds its parent here (callUnder), not in an active context.
    */
   readonly span?: Span | undefined;
 }
@@ -380,8 +380,6 @@ function callContext(gateway: Gateway, m: MatchedRequest, detached: boolean): Ga
   const headers = new Headers({ [REQUEST_ID_HEADER]: m.requestId });
   const authorization = m.req.headers.authorization;
   if (authorization !== undefined) headers.set("authorization", authorization);
-  // The upstream's server span hangs under this request's span.
-  if (m.span) injectTraceparent(headers, m.span);
   const signal = detached ? NEVER_ABORTED : disconnectSignal(m);
   return { headers, signal, timeoutMs: gateway.timeoutMs, span: m.span };
 }

@@ -9,7 +9,6 @@ export {
   contextFromTraceparent,
   currentTraceparent,
   formatTraceparent,
-  injectTraceparent,
   setTraceHeaders,
   TRACEPARENT,
   traceparentOf,

@@ -3,7 +3,6 @@ import {
   context,
   propagation,
   ROOT_CONTEXT,
-  type Span,
   type SpanContext,
   type TextMapGetter,
 } from "@opentelemetry/api";
@@ -34,11 +33,6 @@ export function traceparentOf(ctx: Context): string | undefined {
   const carrier: Record<string, string> = {};
   propagation.inject(ctx, carrier);
   return carrier[TRACEPARENT];
-}
-
-/** injectTraceparent sets the `traceparent` naming `span` on outgoing request headers. */
-export function injectTraceparent(headers: Headers, span: Span): void {
-  setTraceHeaders(headers, span.spanContext());
 }
 
 /**
