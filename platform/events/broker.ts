@@ -46,13 +46,30 @@ export type DeliveryHandler = (delivery: Delivery) => Promise<void>;
 /**
  * BatchHandler processes, all or nothing, deliveries the broker already
  * holds, in stream order: resolving acknowledges every one. Throwing makes
- * the broker hand each of them to the {@link DeliveryHandler} alone, so one
+ * the broker hand each of them to the {@link DeliveryHandler} alone (but
+ * the one a {@link BatchItemFailed} names, which has failed already), so one
  * bad message fails (and is redelivered or dead-lettered) on its own while
  * the rest go through. Batches only ever contain first-time or ordinary
  * redeliveries: replays meant for another consumer and deliveries past
  * `maxDeliver` are settled without any handler.
  */
 export type BatchHandler = (deliveries: readonly Delivery[]) => Promise<void>;
+
+/**
+ * BatchItemFailed is what a BatchHandler throws when one delivery's own
+ * handling failed, at `index` in the batch: that delivery is settled as a
+ * failed attempt with `cause` without running again, so a poison message
+ * runs once per delivery, batched or not; the others are handled alone.
+ * Any other error (a failed commit, say) fails none of them.
+ */
+export class BatchItemFailed extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super(`delivery ${index} of the batch failed`, { cause });
+  }
+}
 
 /** ConsumerHandle controls a running consumer. */
 export interface ConsumerHandle {

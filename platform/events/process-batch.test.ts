@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../log/index.js";
-import type { BatchHandler, Delivery, DeliveryHandler } from "./broker.js";
+import {
+  type BatchHandler,
+  BatchItemFailed,
+  type Delivery,
+  type DeliveryHandler,
+} from "./broker.js";
 import { replayForHeader } from "./dead-letter-headers.js";
 import { processBatch, type Taken } from "./process-batch.js";
 import { defineConsumer } from "./topology.js";
@@ -67,6 +72,24 @@ describe("processBatch", () => {
     };
     await processBatch(spec, taken, one, batch, logger);
     expect(calls).toEqual(["1 ack", "2 nak 100", "3 ack"]);
+  });
+
+  it("counts a failure the batch names as that delivery's attempt, without running it again", async () => {
+    const { calls, taken } = taking(delivery(1), delivery(2), delivery(3, 3));
+    const alone: number[] = [];
+    const one: DeliveryHandler = async (d) => void alone.push(d.streamSequence);
+    const named =
+      (index: number): BatchHandler =>
+      async () => {
+        throw new BatchItemFailed(index, new Error("poison"));
+      };
+    await processBatch(spec, taken, one, named(1), logger);
+    expect(alone).toEqual([1, 3]);
+    expect(calls).toEqual(["1 ack", "2 nak 100", "3 ack"]);
+    // On its last delivery, the named one is dead-lettered with its own error.
+    const last = taking(delivery(1), delivery(2, 3));
+    await processBatch(spec, last.taken, one, named(1), logger);
+    expect(last.calls).toEqual(["1 ack", "2 dead-letter poison"]);
   });
 
   it("dead-letters the bad delivery of a failed batch on its last attempt", async () => {

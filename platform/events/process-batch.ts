@@ -1,5 +1,10 @@
 import type { Logger } from "../log/index.js";
-import type { BatchHandler, Delivery, DeliveryHandler } from "./broker.js";
+import {
+  type BatchHandler,
+  BatchItemFailed,
+  type Delivery,
+  type DeliveryHandler,
+} from "./broker.js";
 import { type DeliveryControl, processDelivery, skipReason } from "./process-delivery.js";
 import type { ConsumerSpec } from "./topology.js";
 
@@ -13,9 +18,10 @@ export type Taken = readonly [Delivery, DeliveryControl];
  * `batch` together and are acked together when it resolves; if it throws,
  * nothing of it was kept (the batch handler is all or nothing), and each is
  * handed to `handler` alone, so the delivery policy (backoff, dead letters)
- * applies per message exactly as it does without batching. The batch's
- * error is not counted as an attempt: a message is only ever failed by its
- * own handling.
+ * applies per message exactly as it does without batching. A batch error
+ * that names its delivery (BatchItemFailed) counts as that delivery's
+ * attempt; any other is counted against none: a message is only ever
+ * failed by its own handling.
  */
 export async function processBatch(
   spec: ConsumerSpec,
@@ -38,7 +44,16 @@ export async function processBatch(
       { consumer: spec.durable, size: handled.length, err },
       "batch failed, handling its deliveries one at a time",
     );
-    return processEach(spec, handled, handler, logger);
+    // The delivery whose own handling failed has had its attempt: it is
+    // settled with that error, not run again.
+    const failed = err instanceof BatchItemFailed ? err : undefined;
+    const culprit = failed && handled[failed.index];
+    for (const item of handled) {
+      const [delivery, control] = item;
+      const run = item === culprit ? () => Promise.reject(failed!.cause) : handler;
+      await processDelivery(spec, delivery, run, control, logger);
+    }
+    return;
   }
   for (const [, control] of handled) control.ack();
 }

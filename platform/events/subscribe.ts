@@ -4,10 +4,16 @@ import { getTableConfig } from "drizzle-orm/pg-core";
 import type { EventEnvelope } from "../../gen/platform/v1/event_pb.js";
 import type { AppDatabase, AppTransaction } from "../db/index.js";
 import type { ConsumeCounters, EventMetrics } from "../metrics/event-metrics.js";
-import { endSpan } from "../tracing/end-span.js";
+import { endSpan, errorTypeOf } from "../tracing/end-span.js";
 import { attr } from "../tracing/semconv.js";
 import { tracerFor } from "../tracing/tracer-for.js";
-import type { ConsumerHandle, Delivery, DeliveryHandler, EventBroker } from "./broker.js";
+import {
+  BatchItemFailed,
+  type ConsumerHandle,
+  type Delivery,
+  type DeliveryHandler,
+  type EventBroker,
+} from "./broker.js";
 import { decodeEvent } from "./event-envelope.js";
 import { eventTypeOf } from "./event-type.js";
 import {
@@ -107,17 +113,34 @@ export function subscribe<Desc extends DescMessage, TSchema extends Record<strin
       ? deliveries.map((d) => startDeliverySpan(tracer, broker, consumer, d, deliveries.length))
       : [];
     let ran: boolean[];
+    // The delivery being decoded or handled: if it throws, the failure is its own.
+    let current: number | undefined;
     try {
-      const items = deliveries.map((delivery, i) => itemOf(delivery, spans[i]?.active));
+      const items = deliveries.map((delivery, i): OnceItem<TSchema> => {
+        current = i;
+        const { eventId, fn } = itemOf(delivery, spans[i]?.active);
+        return {
+          eventId,
+          fn: async (tx) => {
+            current = i;
+            await fn(tx);
+            current = undefined;
+          },
+        };
+      });
+      current = undefined;
       ran = await handleEachOnce(db, processed, consumer.durable, items);
     } catch (err) {
-      // Not these deliveries' failure: each is handled again alone, in a
-      // span of its own that says how that went.
-      for (const { span } of spans) {
+      // The failed delivery's span says so; the others' are rolled back,
+      // and they are handled again alone, each in a span of its own.
+      spans.forEach(({ span }, i) => {
+        if (i === current) return endSpan(span, errorTypeOf(err));
         span.setAttribute(attr.messagingBatchRolledBack, true);
         endSpan(span);
-      }
-      throw err;
+      });
+      if (current === undefined) throw err;
+      if (counters) failureCounter(consumer, counters, deliveries[current]!).inc();
+      throw new BatchItemFailed(current, err);
     }
     for (const { span } of spans) endSpan(span);
     if (counters) for (const first of ran) (first ? counters.ok : counters.duplicate).inc();
@@ -146,10 +169,14 @@ function counted(
     try {
       ran = await handleEvent(delivery);
     } catch (err) {
-      const last = delivery.deliveryCount >= consumer.maxDeliver;
-      (last ? counters.dead_lettered : counters.error).inc();
+      failureCounter(consumer, counters, delivery).inc();
       throw err;
     }
     (ran ? counters.ok : counters.duplicate).inc();
   };
+}
+
+// A failure on the last attempt is dead-lettered, one before it retried.
+function failureCounter(consumer: ConsumerSpec, counters: ConsumeCounters, delivery: Delivery) {
+  return delivery.deliveryCount >= consumer.maxDeliver ? counters.dead_lettered : counters.error;
 }
