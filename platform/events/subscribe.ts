@@ -134,9 +134,8 @@ export function subscribe<Desc extends DescMessage, TSchema extends Record<strin
       // The failed delivery's span says so; the others' are rolled back,
       // and they are handled again alone, each in a span of its own.
       spans.forEach(({ span }, i) => {
-        if (i === current) return endSpan(span, errorTypeOf(err));
-        span.setAttribute(attr.messagingBatchRolledBack, true);
-        endSpan(span);
+        if (i !== current) span.setAttribute(attr.messagingBatchRolledBack, true);
+        endSpan(span, i === current ? errorTypeOf(err) : undefined);
       });
       if (current === undefined) throw err;
       if (counters) failureCounter(consumer, counters, deliveries[current]!).inc();
