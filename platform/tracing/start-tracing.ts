@@ -94,7 +94,7 @@ function begin(endpoint: string, options: TracingOptions): ActiveTracing {
     endpoint,
     refs: 0,
     provider: undefined,
-    ready: register(options).then(
+    ready: register(endpoint, options).then(
       (provider) => {
         active.provider = provider;
         return provider;
@@ -140,15 +140,15 @@ function handle(active: ActiveTracing, service: string): Tracing {
 
 // The SDK and exporter load only when tracing is on: they are most of
 // OpenTelemetry's start-up cost, and a process without an endpoint skips it.
-async function register(options: TracingOptions): Promise<TracingProvider> {
-  const [sdk, { resourceFromAttributes, defaultResource }, core, hooks, otlp, lean] =
+async function register(endpoint: string, options: TracingOptions): Promise<TracingProvider> {
+  const [sdk, { resourceFromAttributes, defaultResource }, core, hooks, lean, exporter] =
     await Promise.all([
       import("@opentelemetry/sdk-trace-base"),
       import("@opentelemetry/resources"),
       import("@opentelemetry/core"),
       import("@opentelemetry/context-async-hooks"),
-      import("@opentelemetry/exporter-trace-otlp-grpc"),
       import("./lean-tracer.js"),
+      import("./otlp-trace-exporter.js"),
     ]);
   const ratio = options.sampleRatio ?? 1;
   const resource = defaultResource().merge(
@@ -158,7 +158,7 @@ async function register(options: TracingOptions): Promise<TracingProvider> {
     }),
   );
   const root = ratio >= 1 ? new sdk.AlwaysOnSampler() : new sdk.TraceIdRatioBasedSampler(ratio);
-  const batch = new sdk.BatchSpanProcessor(new otlp.OTLPTraceExporter({ url: options.endpoint }));
+  const batch = new sdk.BatchSpanProcessor(exporter.createOtlpTraceExporter(endpoint));
   const provider = new sdk.BasicTracerProvider({
     resource,
     sampler: new sdk.ParentBasedSampler({ root }),

@@ -38,6 +38,8 @@ export interface OtlpReceiver {
   spans(): readonly ReceivedSpan[];
   /** The metadata each Export call came with (gRPC's own headers included). */
   metadata(): readonly Readonly<Record<string, string>>[];
+  /** Each Export call's request as it came, an encoded ExportTraceServiceRequest. */
+  requests(): readonly Buffer[];
   close(): Promise<void>;
 }
 
@@ -61,9 +63,11 @@ const traceService: ServiceDefinition = {
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const received: ReceivedSpan[] = [];
   const metadata: Record<string, string>[] = [];
+  const requests: Buffer[] = [];
   const server = new Server();
   server.addService(traceService, {
     Export(call: ServerUnaryCall<Buffer, object>, callback: sendUnaryData<object>) {
+      requests.push(call.request);
       received.push(...decode(call.request));
       metadata.push(
         Object.fromEntries(Object.entries(call.metadata.getMap()).map(([k, v]) => [k, String(v)])),
@@ -80,6 +84,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     endpoint: `http://127.0.0.1:${port}`,
     spans: () => received,
     metadata: () => metadata,
+    requests: () => requests,
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
 }

@@ -1,0 +1,171 @@
+import type { Attributes, AttributeValue, HrTime, SpanContext } from "@opentelemetry/api";
+import type { Resource } from "@opentelemetry/resources";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { ProtoWriter } from "./proto-writer.js";
+
+/**
+ * encodeSpans writes spans as an OTLP `ExportTraceServiceRequest`
+ * (opentelemetry/proto/collector/trace/v1), the same message the SDK's
+ * ProtobufTraceSerializer makes, grouped the same way (by resource, then
+ * by instrumentation scope). The SDK's builds a tree of JavaScript objects
+ * and has protobufjs walk it; at 100% sampling that was most of the export,
+ * itself about half of what tracing cost a call on the serving core
+ * (docs/benchmarks.md). This writes each span's fields straight into one
+ * reused buffer. Field numbers are the proto's, named at each call.
+ */
+export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
+  const w = writer;
+  w.reset();
+  for (const [resource, scopes] of groupSpans(spans)) {
+    const resourceSpans = w.beginMessage(1); // ExportTraceServiceRequest.resource_spans
+    writeResource(w, resource);
+    for (const scoped of scopes.values()) {
+      const scopeSpans = w.beginMessage(2); // ResourceSpans.scope_spans
+      const scope = scoped[0]!.instrumentationScope;
+      const scopeMessage = w.beginMessage(1); // ScopeSpans.scope
+      w.stringField(1, scope.name);
+      if (scope.version) w.stringField(2, scope.version);
+      w.endMessage(scopeMessage);
+      for (const span of scoped) writeSpan(w, span);
+      if (scope.schemaUrl) w.stringField(3, scope.schemaUrl);
+      w.endMessage(scopeSpans);
+    }
+    if (resource.schemaUrl) w.stringField(3, resource.schemaUrl);
+    w.endMessage(resourceSpans);
+  }
+  return w.finish();
+}
+
+// One writer per process: the exporter encodes one batch at a time, and
+// finish() hands out a copy.
+const writer = new ProtoWriter();
+
+function groupSpans(spans: readonly ReadableSpan[]): Map<Resource, Map<string, ReadableSpan[]>> {
+  const byResource = new Map<Resource, Map<string, ReadableSpan[]>>();
+  for (const span of spans) {
+    let scopes = byResource.get(span.resource);
+    if (scopes === undefined) {
+      scopes = new Map();
+      byResource.set(span.resource, scopes);
+    }
+    const { name, version = "", schemaUrl = "" } = span.instrumentationScope;
+    const key = `${name}@${version}:${schemaUrl}`;
+    const scoped = scopes.get(key);
+    if (scoped === undefined) scopes.set(key, [span]);
+    else scoped.push(span);
+  }
+  return byResource;
+}
+
+function writeResource(w: ProtoWriter, resource: Resource): void {
+  const mark = w.beginMessage(1); // ResourceSpans.resource
+  writeAttributes(w, 1, resource.attributes); // Resource.attributes
+  w.endMessage(mark);
+}
+
+function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
+  const mark = w.beginMessage(2); // ScopeSpans.spans
+  const context = span.spanContext();
+  w.hexBytesField(1, context.traceId);
+  w.hexBytesField(2, context.spanId);
+  const traceState = context.traceState?.serialize();
+  if (traceState) w.stringField(3, traceState);
+  const parent = span.parentSpanContext;
+  if (parent?.spanId) w.hexBytesField(4, parent.spanId);
+  w.stringField(5, span.name);
+  // The API's kinds start at INTERNAL = 0; OTLP's at UNSPECIFIED = 0.
+  w.varintField(6, span.kind == null ? 0 : span.kind + 1);
+  writeTime(w, 7, span.startTime);
+  writeTime(w, 8, span.endTime);
+  writeAttributes(w, 9, span.attributes);
+  if (span.droppedAttributesCount) w.varintField(10, span.droppedAttributesCount);
+  for (const event of span.events) {
+    const eventMark = w.beginMessage(11); // Span.events
+    writeTime(w, 1, event.time);
+    w.stringField(2, event.name);
+    if (event.attributes) writeAttributes(w, 3, event.attributes);
+    if (event.droppedAttributesCount) w.varintField(4, event.droppedAttributesCount);
+    w.endMessage(eventMark);
+  }
+  if (span.droppedEventsCount) w.varintField(12, span.droppedEventsCount);
+  for (const link of span.links) {
+    const linkMark = w.beginMessage(13); // Span.links
+    w.hexBytesField(1, link.context.traceId);
+    w.hexBytesField(2, link.context.spanId);
+    const linkState = link.context.traceState?.serialize();
+    if (linkState) w.stringField(3, linkState);
+    if (link.attributes) writeAttributes(w, 4, link.attributes);
+    if (link.droppedAttributesCount) w.varintField(5, link.droppedAttributesCount);
+    w.fixed32Field(6, spanFlags(link.context));
+    w.endMessage(linkMark);
+  }
+  if (span.droppedLinksCount) w.varintField(14, span.droppedLinksCount);
+  const statusMark = w.beginMessage(15); // Span.status
+  if (span.status.message) w.stringField(2, span.status.message);
+  if (span.status.code) w.varintField(3, span.status.code);
+  w.endMessage(statusMark);
+  w.fixed32Field(16, spanFlags(context, parent?.isRemote));
+  w.endMessage(mark);
+}
+
+// Span.flags: the W3C trace flags in the low byte, then whether the
+// parent's remoteness is known (0x100, always) and whether it is remote (0x200).
+function spanFlags(context: SpanContext, remote = context.isRemote): number {
+  return (context.traceFlags & 0xff) | 0x100 | (remote ? 0x200 : 0);
+}
+
+// An HrTime [seconds, nanoseconds] as fixed64 nanoseconds. 10⁹ · s passes
+// 2⁵³, so it is split exactly: 10⁹ = 1953125 · 2⁹, and 1953125 · s stays
+// below 2⁵³ for any time before the year 2106.
+function writeTime(w: ProtoWriter, field: number, [seconds, nanos]: HrTime): void {
+  const scaled = Math.trunc(seconds) * 1953125;
+  const below = scaled % 0x800000; // the bits that land in the low word once shifted by 9
+  let low = below * 512 + Math.trunc(nanos);
+  let high = (scaled - below) / 0x800000;
+  if (low >= 0x100000000) {
+    const carry = Math.floor(low / 0x100000000);
+    low -= carry * 0x100000000;
+    high += carry;
+  }
+  w.fixed64Field(field, low, high);
+}
+
+function writeAttributes(w: ProtoWriter, field: number, attributes: Attributes): void {
+  for (const key in attributes) {
+    const value = attributes[key];
+    const mark = w.beginMessage(field); // a KeyValue
+    w.stringField(1, key);
+    writeAnyValue(w, 2, value);
+    w.endMessage(mark);
+  }
+}
+
+// AnyValue: string 1, bool 2, int 3, double 4, array 5, kvlist 6, bytes 7.
+// As the SDK does, integral numbers are ints and others doubles, and an
+// undefined or null value (or array element) is an empty AnyValue; an
+// integral number beyond 2⁵³, which the SDK sends as a rounded int, goes
+// as the double it is.
+function writeAnyValue(
+  w: ProtoWriter,
+  field: number,
+  value: AttributeValue | undefined | null,
+): void {
+  const mark = w.beginMessage(field);
+  if (typeof value === "string") w.stringField(1, value);
+  else if (typeof value === "number") {
+    if (Number.isSafeInteger(value)) w.varintField(3, value);
+    else w.doubleField(4, value);
+  } else if (typeof value === "boolean") w.boolField(2, value);
+  else if ((value as unknown) instanceof Uint8Array)
+    w.bytesField(7, value as unknown as Uint8Array);
+  else if (Array.isArray(value)) {
+    const array = w.beginMessage(5);
+    for (const item of value) writeAnyValue(w, 1, item); // ArrayValue.values
+    w.endMessage(array);
+  } else if (typeof value === "object" && value !== null) {
+    const list = w.beginMessage(6);
+    writeAttributes(w, 1, value as unknown as Attributes); // KeyValueList.values
+    w.endMessage(list);
+  }
+  w.endMessage(mark);
+}

@@ -1,0 +1,108 @@
+import { createRequire } from "node:module";
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { ExportResultCode } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLeanTracer } from "../../platform/tracing/lean-tracer.js";
+import { createOtlpTraceExporter } from "../../platform/tracing/otlp-trace-exporter.js";
+import { type OtlpReceiver, startOtlpReceiver } from "./otlp-receiver.js";
+
+const require = createRequire(import.meta.url);
+// biome-ignore lint/suspicious/noExplicitAny: protobufjs's generated root is untyped
+const otlp: any = require("@opentelemetry/otlp-transformer/build/src/generated/root.js");
+const Request = otlp.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+const decode = (bytes: Uint8Array) =>
+  Request.toObject(Request.decode(bytes), {
+    longs: String,
+    bytes: String,
+    defaults: true,
+    arrays: true,
+  });
+
+function spans(): ReadableSpan[] {
+  const ended: ReadableSpan[] = [];
+  const resource = resourceFromAttributes({
+    "service.name": "gateway",
+    "service.version": "1.0.0",
+  });
+  const tracer = createLeanTracer("gateway", {
+    sink: { resource, onEnd: (span) => ended.push(span) },
+    sampleRoot: () => true,
+  });
+  const server = tracer.startChild(
+    "GET /v1/users/{id}",
+    SpanKind.SERVER,
+    { "http.request.method": "GET" },
+    undefined,
+  );
+  const client = tracer.startChild(
+    "identity.v1.UserService/GetUser",
+    SpanKind.CLIENT,
+    { "rpc.system": "grpc" },
+    server,
+  );
+  client.setStatus({ code: SpanStatusCode.ERROR, message: "unavailable" });
+  client.end();
+  server.setAttribute("http.response.status_code", 503);
+  server.end();
+  return ended;
+}
+
+function exportWith(exporter: SpanExporter, batch: ReadableSpan[]): Promise<void> {
+  return new Promise((resolve, reject) =>
+    exporter.export(batch, (result) =>
+      result.code === ExportResultCode.SUCCESS
+        ? resolve()
+        : reject(result.error ?? new Error("export failed")),
+    ),
+  );
+}
+
+// The platform's exporter is the SDK's with its own encoder: a collector
+// must receive the same request, with the same OTEL_EXPORTER_OTLP_*
+// settings applied.
+describe("createOtlpTraceExporter", () => {
+  let receiver: OtlpReceiver;
+  const headersVariable = "OTEL_EXPORTER_OTLP_TRACES_HEADERS";
+  beforeAll(async () => {
+    process.env[headersVariable] = "x-tenant=acme";
+    receiver = await startOtlpReceiver();
+  });
+  afterAll(async () => {
+    delete process.env[headersVariable];
+    await receiver.close();
+  });
+
+  it("sends the collector what the SDK's OTLPTraceExporter sends, with the same settings", async () => {
+    const batch = spans();
+    const ours = createOtlpTraceExporter(receiver.endpoint);
+    const sdk = new OTLPTraceExporter({ url: receiver.endpoint });
+    await exportWith(ours, batch);
+    await exportWith(sdk, batch);
+    await Promise.all([ours.shutdown(), sdk.shutdown()]);
+
+    const [fromOurs, fromSdk] = receiver.requests();
+    expect(receiver.requests()).toHaveLength(2);
+    expect(decode(fromOurs!)).toEqual(decode(fromSdk!));
+    expect(receiver.spans().map((s) => s.name)).toEqual([
+      "identity.v1.UserService/GetUser",
+      "GET /v1/users/{id}",
+      "identity.v1.UserService/GetUser",
+      "GET /v1/users/{id}",
+    ]);
+    const [ourHeaders, sdkHeaders] = receiver.metadata();
+    expect(ourHeaders?.["x-tenant"]).toBe("acme");
+    expect(ourHeaders?.["user-agent"]).toBe(sdkHeaders?.["user-agent"]);
+    expect(sdkHeaders?.["x-tenant"]).toBe("acme");
+  });
+
+  it("reports a failed export when the collector is unreachable", async () => {
+    const closed = await startOtlpReceiver();
+    await closed.close();
+    const exporter = createOtlpTraceExporter(closed.endpoint);
+    await expect(exportWith(exporter, spans())).rejects.toThrow();
+    await exporter.shutdown();
+  });
+});
