@@ -40,7 +40,7 @@ export interface GatewayCallContext {
    * `authorization` if sent. `traceparent` is the tracing client's to set,
    * naming its CLIENT span under `span`.
    */
-  readonly headers: Headers;
+  readonly headers: Readonly<Record<string, string>>;
   /** Aborted when the HTTP client goes away; the call should cancel the RPC. */
   readonly signal: AbortSignal;
   /** The RPC deadline; the call enforces it and propagates it downstream. */
@@ -377,9 +377,11 @@ function resolveRoute(matcher: RouteMatcher, method: string, rawPath: string, re
 }
 
 function callContext(gateway: Gateway, m: MatchedRequest, detached: boolean): GatewayCallContext {
-  const headers = new Headers({ [REQUEST_ID_HEADER]: m.requestId });
+  // A plain object: the platform's gRPC client copies it as it is, where a
+  // `Headers` would validate both values again.
+  const headers: Record<string, string> = { [REQUEST_ID_HEADER]: m.requestId };
   const authorization = m.req.headers.authorization;
-  if (authorization !== undefined) headers.set("authorization", authorization);
+  if (authorization !== undefined) headers["authorization"] = authorization;
   const signal = detached ? NEVER_ABORTED : disconnectSignal(m);
   return { headers, signal, timeoutMs: gateway.timeoutMs, span: m.span };
 }

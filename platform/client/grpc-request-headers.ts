@@ -1,8 +1,6 @@
 import type { OutgoingHttpHeaders } from "node:http2";
+import { forEachHeader, type HeadersInit } from "../rpc/headers-init.js";
 import { encodeGrpcTimeout } from "./grpc-timeout.js";
-
-/** What a Connect caller may pass as headers (fetch's HeadersInit). */
-type HeadersInit = NonNullable<ConstructorParameters<typeof Headers>[0]>;
 
 /** Headers the protocol owns; a caller's value for them is dropped, not sent twice. */
 const RESERVED = new Set(["content-type", "te", "grpc-timeout", "grpc-encoding"]);
@@ -33,26 +31,7 @@ export function grpcRequestHeaders(
 }
 
 function copyCallerHeaders(caller: HeadersInit, target: OutgoingHttpHeaders): void {
-  if (caller instanceof Headers) {
-    // Headers already lowercases names and joins repeated values.
-    caller.forEach((value, name) => {
-      setCallerHeader(target, name, value);
-    });
-  } else if (Array.isArray(caller)) {
-    for (const [name, value] of caller) {
-      if (name !== undefined && value !== undefined)
-        setCallerHeader(target, name.toLowerCase(), value);
-    }
-  } else {
-    for (const name of Object.keys(caller)) {
-      const value = caller[name]!;
-      setCallerHeader(
-        target,
-        name.toLowerCase(),
-        typeof value === "string" ? value : value.join(", "),
-      );
-    }
-  }
+  forEachHeader(caller, (name, value) => setCallerHeader(target, name.toLowerCase(), value));
 }
 
 function setCallerHeader(target: OutgoingHttpHeaders, name: string, value: string): void {

@@ -5,12 +5,12 @@ import {
   type Interceptor,
   type Transport,
 } from "@connectrpc/connect";
-import { context, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import { context, type SpanContext, SpanKind, type Tracer, trace } from "@opentelemetry/api";
 import { grpcCodeName } from "../rpc/grpc-code-name.js";
 import { endSpan } from "../tracing/end-span.js";
 import { attr } from "../tracing/semconv.js";
 import { childSpanStarter } from "../tracing/start-child-span.js";
-import { setTraceHeaders } from "../tracing/traceparent.js";
+import { setTraceHeaders, withTraceHeaders } from "../tracing/traceparent.js";
 import { callParentKey } from "./call-parent.js";
 
 /**
@@ -24,7 +24,11 @@ import { callParentKey } from "./call-parent.js";
  */
 export function createTracingInterceptor(tracer: Tracer, baseUrl: string): Interceptor {
   const trace = createClientCallTracer(tracer, baseUrl);
-  return (next) => (req) => trace(req.method, req.header, req.contextValues, () => next(req));
+  return (next) => (req) =>
+    trace(req.method, req.contextValues, (span) => {
+      setTraceHeaders(req.header, span);
+      return next(req);
+    });
 }
 
 /**
@@ -39,19 +43,17 @@ export function tracedUnary(
   baseUrl: string,
 ): Transport["unary"] {
   const trace = createClientCallTracer(tracer, baseUrl);
-  return (method, signal, timeoutMs, header, input, contextValues) => {
-    const headers = new Headers(header);
-    return trace(method, headers, contextValues, () =>
-      unary(method, signal, timeoutMs, headers, input, contextValues),
+  return (method, signal, timeoutMs, header, input, contextValues) =>
+    trace(method, contextValues, (span) =>
+      unary(method, signal, timeoutMs, withTraceHeaders(header, span), input, contextValues),
     );
-  };
 }
 
+// `call` makes the attempt, sending the trace headers of the span it is given.
 type ClientCallTracer = <T>(
   method: DescMethod,
-  headers: Headers,
   contextValues: ContextValues | undefined,
-  call: () => Promise<T>,
+  call: (span: SpanContext) => Promise<T>,
 ) => Promise<T>;
 
 // One span per attempt: named `package.Service/Method`, child of the span
@@ -62,7 +64,7 @@ function createClientCallTracer(tracer: Tracer, baseUrl: string): ClientCallTrac
   const address = url.hostname;
   const port = Number(url.port || (url.protocol === "http:" ? 80 : 443));
   const startChild = childSpanStarter(tracer);
-  return async (method, headers, contextValues, call) => {
+  return async (method, contextValues, call) => {
     const span = startChild(
       `${method.parent.typeName}/${method.name}`,
       SpanKind.CLIENT,
@@ -75,9 +77,8 @@ function createClientCallTracer(tracer: Tracer, baseUrl: string): ClientCallTrac
       },
       contextValues?.get(callParentKey) ?? trace.getSpan(context.active()),
     );
-    setTraceHeaders(headers, span.spanContext());
     try {
-      const res = await call();
+      const res = await call(span.spanContext());
       span.setAttribute(attr.rpcGrpcStatusCode, 0);
       endSpan(span);
       return res;

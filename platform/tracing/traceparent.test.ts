@@ -2,7 +2,12 @@ import { createTraceState } from "@opentelemetry/api";
 import { describe, expect, it } from "vitest";
 import { traceContextFrom } from "../rpc/trace-context.js";
 import { randomHexId } from "./span-ids.js";
-import { formatTraceparent, remoteSpanContext, setTraceHeaders } from "./traceparent.js";
+import {
+  formatTraceparent,
+  remoteSpanContext,
+  setTraceHeaders,
+  withTraceHeaders,
+} from "./traceparent.js";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const SPAN_ID = "00f067aa0ba902b7";
@@ -38,6 +43,46 @@ describe("setTraceHeaders", () => {
     const traceState = createTraceState("vendor=abc");
     setTraceHeaders(withState, { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1, traceState });
     expect(withState.get("tracestate")).toBe("vendor=abc");
+  });
+});
+
+describe("withTraceHeaders", () => {
+  const span = { traceId: TRACE_ID, spanId: SPAN_ID, traceFlags: 1 };
+  const traceparent = `00-${TRACE_ID}-${SPAN_ID}-01`;
+
+  it("adds the span's traceparent to any HeadersInit shape, replacing the caller's, leaving it untouched", () => {
+    const record = { "X-Request-ID": "r1", TraceParent: "stale", authorization: "Bearer t" };
+    const pairs = [
+      ["x-request-id", "r1"],
+      ["traceparent", "stale"],
+      ["tracestate", "old=1"],
+    ];
+    const headers = new Headers({ "x-request-id": "r1", traceparent: "stale" });
+    expect(withTraceHeaders(record, span)).toEqual([
+      ["X-Request-ID", "r1"],
+      ["authorization", "Bearer t"],
+      ["traceparent", traceparent],
+    ]);
+    expect(withTraceHeaders(pairs, span)).toEqual([
+      ["x-request-id", "r1"],
+      ["traceparent", traceparent],
+    ]);
+    expect(withTraceHeaders(headers, span)).toEqual([
+      ["x-request-id", "r1"],
+      ["traceparent", traceparent],
+    ]);
+    expect(withTraceHeaders(undefined, span)).toEqual([["traceparent", traceparent]]);
+    expect(record.TraceParent).toBe("stale");
+    expect(pairs).toHaveLength(3);
+    expect(headers.get("traceparent")).toBe("stale");
+  });
+
+  it("adds tracestate when the span carries one", () => {
+    const traceState = createTraceState("vendor=abc");
+    expect(withTraceHeaders({ tracestate: "old=1" }, { ...span, traceState })).toEqual([
+      ["traceparent", traceparent],
+      ["tracestate", "vendor=abc"],
+    ]);
   });
 });
 

@@ -6,11 +6,13 @@ import {
   type SpanContext,
   type TextMapGetter,
 } from "@opentelemetry/api";
+import { forEachHeader, type HeadersInit } from "../rpc/headers-init.js";
 import type { TraceContext } from "../rpc/trace-context.js";
 import { activeTracing } from "./tracing-state.js";
 
 /** TRACEPARENT is the W3C header (https://www.w3.org/TR/trace-context/#traceparent-header). */
 export const TRACEPARENT = "traceparent";
+const TRACESTATE = "tracestate";
 
 const fromString: TextMapGetter<string> = {
   keys: () => [TRACEPARENT],
@@ -77,5 +79,30 @@ export function remoteSpanContext(caller: TraceContext): SpanContext {
 export function setTraceHeaders(headers: Headers, span: SpanContext): void {
   headers.set(TRACEPARENT, formatTraceparent(span));
   const state = span.traceState?.serialize();
-  if (state) headers.set("tracestate", state);
+  if (state) headers.set(TRACESTATE, state);
+}
+
+/**
+ * withTraceHeaders is `header` plus the `traceparent` naming `span` (and
+ * its `tracestate`), replacing any the caller set, as new entries; `header`
+ * is left as it was. Entries, not a copy into a new `Headers`, which
+ * validates every name and value again: with the gateway's plain-object
+ * headers, building a traced call's headers went from ~1.4 to ~0.2 µs
+ * (measured alone), and the platform's gRPC client takes any HeadersInit.
+ */
+export function withTraceHeaders(
+  header: HeadersInit | undefined,
+  span: SpanContext,
+): [string, string][] {
+  const entries: [string, string][] = [];
+  if (header !== undefined) {
+    forEachHeader(header, (name, value) => {
+      const lower = name.toLowerCase();
+      if (lower !== TRACEPARENT && lower !== TRACESTATE) entries.push([name, value]);
+    });
+  }
+  entries.push([TRACEPARENT, formatTraceparent(span)]);
+  const state = span.traceState?.serialize();
+  if (state) entries.push([TRACESTATE, state]);
+  return entries;
 }

@@ -62,7 +62,7 @@ function record(
   return {
     rpc,
     request: toJson(input, request as never, { useProtoFieldName: true }),
-    headers: Object.fromEntries(context.headers),
+    headers: { ...context.headers },
     timeoutMs: context.timeoutMs,
     signal: context.signal,
   };
