@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import {
   type Attributes,
   ROOT_CONTEXT as ROOT,
@@ -16,30 +15,16 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
+import { decodeExportRequest } from "../../test/tracing/otlp-receiver.js";
 import { encodeSpans } from "./encode-spans.js";
 import { createLeanTracer } from "./lean-tracer.js";
 
 // The SDK's protobufjs classes decode both encodings: equal objects mean
 // the collector reads the same request.
-const require = createRequire(import.meta.url);
-// biome-ignore lint/suspicious/noExplicitAny: protobufjs's generated root is untyped
-const otlp: any = require("@opentelemetry/otlp-transformer/build/src/generated/root.js");
-const Request = otlp.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-
-function decode(bytes: Uint8Array): unknown {
-  return Request.toObject(Request.decode(bytes), {
-    longs: String,
-    bytes: String,
-    defaults: true,
-    arrays: true,
-    oneofs: true,
-  });
-}
-
 function expectSameAsSdk(spans: ReadableSpan[]): void {
   const sdk = ProtobufTraceSerializer.serializeRequest(spans)!;
   const ours = encodeSpans(spans);
-  expect(decode(ours)).toEqual(decode(sdk));
+  expect(decodeExportRequest(ours)).toEqual(decodeExportRequest(sdk));
 }
 
 const identity = resourceFromAttributes({

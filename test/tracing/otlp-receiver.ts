@@ -15,6 +15,22 @@ const otlp: any = require("@opentelemetry/otlp-transformer/build/src/generated/r
 const ExportTraceServiceRequest =
   otlp.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
+/**
+ * decodeExportRequest reads an encoded ExportTraceServiceRequest into a
+ * plain object with every field present (defaults filled in), ids as
+ * base64 and 64-bit numbers as strings: two encodings of the same request
+ * decode equal even where one writes a zero value the other leaves out.
+ */
+export function decodeExportRequest(bytes: Uint8Array): unknown {
+  return ExportTraceServiceRequest.toObject(ExportTraceServiceRequest.decode(bytes), {
+    longs: String,
+    bytes: String,
+    defaults: true,
+    arrays: true,
+    oneofs: true,
+  });
+}
+
 /** ReceivedSpan is one exported span, flattened for assertions. */
 export interface ReceivedSpan {
   readonly traceId: string;

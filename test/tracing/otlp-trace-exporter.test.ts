@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { ExportResultCode } from "@opentelemetry/core";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
@@ -7,19 +6,7 @@ import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLeanTracer } from "../../platform/tracing/lean-tracer.js";
 import { createOtlpTraceExporter } from "../../platform/tracing/otlp-trace-exporter.js";
-import { type OtlpReceiver, startOtlpReceiver } from "./otlp-receiver.js";
-
-const require = createRequire(import.meta.url);
-// biome-ignore lint/suspicious/noExplicitAny: protobufjs's generated root is untyped
-const otlp: any = require("@opentelemetry/otlp-transformer/build/src/generated/root.js");
-const Request = otlp.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-const decode = (bytes: Uint8Array) =>
-  Request.toObject(Request.decode(bytes), {
-    longs: String,
-    bytes: String,
-    defaults: true,
-    arrays: true,
-  });
+import { decodeExportRequest, type OtlpReceiver, startOtlpReceiver } from "./otlp-receiver.js";
 
 function spans(): ReadableSpan[] {
   const ended: ReadableSpan[] = [];
@@ -85,7 +72,7 @@ describe("createOtlpTraceExporter", () => {
 
     const [fromOurs, fromSdk] = receiver.requests();
     expect(receiver.requests()).toHaveLength(2);
-    expect(decode(fromOurs!)).toEqual(decode(fromSdk!));
+    expect(decodeExportRequest(fromOurs!)).toEqual(decodeExportRequest(fromSdk!));
     expect(receiver.spans().map((s) => s.name)).toEqual([
       "identity.v1.UserService/GetUser",
       "GET /v1/users/{id}",
