@@ -1,6 +1,7 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, type ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { infoLineWriter, jsonString } from "../log/info-line-writer.js";
 import type { RpcMetrics } from "../metrics/rpc-metrics.js";
 import { grpcCodeName } from "./grpc-code-name.js";
 import { peerKey } from "./peer.js";
@@ -14,14 +15,28 @@ export type CallRecorder = (
   error: ConnectError | undefined,
 ) => ConnectError | undefined;
 
+// The routine line's fields, in the order they are written.
+const ROUTINE_KEYS = [
+  "request_id",
+  "trace_id",
+  "span_id",
+  "rpc",
+  "protocol",
+  "peer",
+  "code",
+  "duration_ms",
+];
+
 /**
  * createCallRecorder builds, once per method, what the chain does when a call
  * ends: one log line and one metrics sample. The routine line has a fixed set
  * of fields, none of them secret, so it goes through a child logger without
  * pino's redaction, which re-walks wildcard paths on every line (about a fifth
- * of a fast call's CPU, measured with bench/). Lines carrying an internal
- * error's cause, which may hold anything, keep redaction. trace_id and span_id
- * are the server span's when tracing, else the caller's.
+ * of a fast call's CPU, measured with bench/), and a successful call's line
+ * is serialized here rather than by pino's generic serializer
+ * (infoLineWriter): the same line, for a third of the CPU. Lines carrying an
+ * internal error's cause, which may hold anything, keep redaction. trace_id
+ * and span_id are the server span's when tracing, else the caller's.
  */
 export function createCallRecorder(
   method: DescMethod,
@@ -30,20 +45,38 @@ export function createCallRecorder(
 ): CallRecorder {
   const rpc = `${method.parent.typeName}/${method.name}`;
   const routine = logger.child({}, { redact: [] });
+  const writeLine = infoLineWriter(routine, ROUTINE_KEYS);
+  const rpcField = `,"rpc":${jsonString(rpc)}`;
   return (ctx, started, error) => {
     const seconds = (performance.now() - started) / 1000;
     const code = grpcCodeName(error?.code);
     metrics?.observe(rpc, ctx.protocolName, code, seconds);
     const trace = ctx.values.get(traceContextKey);
+    const requestId = ctx.values.get(requestIdKey);
+    const peer = ctx.values.get(peerKey)?.service;
+    const durationMs = Math.round(seconds * 1e6) / 1000;
+    if (error === undefined && writeLine !== undefined) {
+      writeLine(
+        `,"request_id":${jsonString(requestId)}${
+          trace === undefined
+            ? ""
+            : `,"trace_id":${jsonString(trace.traceId)},"span_id":${jsonString(trace.spanId)}`
+        }${rpcField},"protocol":${jsonString(ctx.protocolName)}${
+          peer === undefined ? "" : `,"peer":${jsonString(peer)}`
+        },"code":${jsonString(code)},"duration_ms":${durationMs}`,
+        "rpc",
+      );
+      return error;
+    }
     const fields = {
-      request_id: ctx.values.get(requestIdKey),
+      request_id: requestId,
       trace_id: trace?.traceId,
       span_id: trace?.spanId,
       rpc,
       protocol: ctx.protocolName,
-      peer: ctx.values.get(peerKey)?.service,
+      peer,
       code,
-      duration_ms: Math.round(seconds * 1e6) / 1000,
+      duration_ms: durationMs,
     };
     if (error === undefined) routine.info(fields, "rpc");
     else if (error.code === Code.Internal || error.code === Code.Unknown)
