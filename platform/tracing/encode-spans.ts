@@ -10,52 +10,89 @@ import { ProtoWriter } from "./proto-writer.js";
  * by instrumentation scope). The SDK's builds a tree of JavaScript objects
  * and has protobufjs walk it; at 100% sampling that was most of the export,
  * itself about half of what tracing cost a call on the serving core
- * (docs/benchmarks.md). This writes each span's fields straight into one
- * reused buffer. Field numbers are the proto's, named at each call.
+ * (docs/benchmarks.md). This writes each span's fields straight into a
+ * buffer. Field numbers are the proto's, named at each call.
  */
 export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
-  const w = writer;
-  w.reset();
-  for (const [resource, scopes] of groupSpans(spans)) {
-    const resourceSpans = w.beginMessage(1); // ExportTraceServiceRequest.resource_spans
-    writeResource(w, resource);
-    for (const scoped of scopes.values()) {
-      const scopeSpans = w.beginMessage(2); // ResourceSpans.scope_spans
-      const scope = scoped[0]!.instrumentationScope;
-      const scopeMessage = w.beginMessage(1); // ScopeSpans.scope
-      w.stringField(1, scope.name);
-      if (scope.version) w.stringField(2, scope.version);
-      w.endMessage(scopeMessage);
-      for (const span of scoped) writeSpan(w, span);
-      if (scope.schemaUrl) w.stringField(3, scope.schemaUrl);
-      w.endMessage(scopeSpans);
-    }
-    if (resource.schemaUrl) w.stringField(3, resource.schemaUrl);
-    w.endMessage(resourceSpans);
-  }
-  return w.finish();
+  const batch = new SpanBatch();
+  for (const span of spans) batch.add(span);
+  return batch.encode();
 }
 
-// One writer per process: the exporter encodes one batch at a time, and
-// finish() hands out a copy.
-const writer = new ProtoWriter();
+/**
+ * SpanBatch is a request being built one span at a time: each span is
+ * encoded when it is added, into its scope's buffer, so the batch holds
+ * bytes rather than span objects (see EncodingBatchProcessor). encode()
+ * wraps them in their resources and scopes.
+ */
+export class SpanBatch {
+  readonly #groups = new Map<Resource, Map<string, ScopeGroup>>();
+  #count = 0;
 
-function groupSpans(spans: readonly ReadableSpan[]): Map<Resource, Map<string, ReadableSpan[]>> {
-  const byResource = new Map<Resource, Map<string, ReadableSpan[]>>();
-  for (const span of spans) {
-    let scopes = byResource.get(span.resource);
+  /** Spans added so far. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The resources of the spans added, for a caller that must wait for their attributes. */
+  resources(): Iterable<Resource> {
+    return this.#groups.keys();
+  }
+
+  add(span: ReadableSpan): void {
+    let scopes = this.#groups.get(span.resource);
     if (scopes === undefined) {
       scopes = new Map();
-      byResource.set(span.resource, scopes);
+      this.#groups.set(span.resource, scopes);
     }
-    const { name, version = "", schemaUrl = "" } = span.instrumentationScope;
-    const key = `${name}@${version}:${schemaUrl}`;
-    const scoped = scopes.get(key);
-    if (scoped === undefined) scopes.set(key, [span]);
-    else scoped.push(span);
+    const scope = span.instrumentationScope;
+    const key = `${scope.name}@${scope.version ?? ""}:${scope.schemaUrl ?? ""}`;
+    let group = scopes.get(key);
+    if (group === undefined) {
+      group = { scope, spans: new ProtoWriter(SCOPE_BYTES) };
+      scopes.set(key, group);
+    }
+    writeSpan(group.spans, span);
+    this.#count++;
   }
-  return byResource;
+
+  /** The batch as one ExportTraceServiceRequest. */
+  encode(): Uint8Array {
+    const w = requestWriter;
+    w.reset();
+    for (const [resource, scopes] of this.#groups) {
+      const resourceSpans = w.beginMessage(1); // ExportTraceServiceRequest.resource_spans
+      writeResource(w, resource);
+      for (const { scope, spans } of scopes.values()) {
+        const scopeSpans = w.beginMessage(2); // ResourceSpans.scope_spans
+        const scopeMessage = w.beginMessage(1); // ScopeSpans.scope
+        w.stringField(1, scope.name);
+        if (scope.version) w.stringField(2, scope.version);
+        w.endMessage(scopeMessage);
+        w.raw(spans.view()); // ScopeSpans.spans, each already a field
+        if (scope.schemaUrl) w.stringField(3, scope.schemaUrl);
+        w.endMessage(scopeSpans);
+      }
+      if (resource.schemaUrl) w.stringField(3, resource.schemaUrl);
+      w.endMessage(resourceSpans);
+    }
+    return w.finish();
+  }
 }
+
+interface ScopeGroup {
+  readonly scope: ReadableSpan["instrumentationScope"];
+  /** The scope's spans, each a ScopeSpans.spans field. */
+  readonly spans: ProtoWriter;
+}
+
+// A batch's scope starts small: most processes have one or two scopes, a
+// batch ~512 spans of ~270 bytes, and the buffer doubles as it fills.
+const SCOPE_BYTES = 16 * 1024;
+
+// One request writer per process: requests are encoded one at a time, and
+// finish() hands out a copy.
+const requestWriter = new ProtoWriter();
 
 function writeResource(w: ProtoWriter, resource: Resource): void {
   const mark = w.beginMessage(1); // ResourceSpans.resource

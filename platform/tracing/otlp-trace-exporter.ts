@@ -4,23 +4,23 @@ import {
   createOtlpGrpcExportDelegate,
 } from "@opentelemetry/otlp-grpc-exporter-base";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
-import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { encodeSpans } from "./encode-spans.js";
+import type { EncodedSpanExporter } from "./encoding-batch-processor.js";
 
 /**
  * createOtlpTraceExporter is the SDK's OTLP/gRPC trace exporter, as
  * `new OTLPTraceExporter({ url })` builds it (the same gRPC transport,
  * `OTEL_EXPORTER_OTLP_*` settings, timeout, retries and concurrency
- * limit), with one part swapped: requests are encoded by
- * {@link encodeSpans} rather than through the SDK's protobufjs object tree.
- * The collector's rare answer is still decoded by the SDK.
+ * limit), with one part swapped: it sends requests the platform already
+ * encoded (encode-spans.ts, as spans end) rather than encoding span
+ * objects through the SDK's protobufjs tree. The collector's rare answer
+ * is still decoded by the SDK.
  */
-export function createOtlpTraceExporter(url: string): SpanExporter {
-  return new OTLPExporterBase<ReadableSpan[]>(
+export function createOtlpTraceExporter(url: string): EncodedSpanExporter {
+  return new OTLPExporterBase<Uint8Array>(
     createOtlpGrpcExportDelegate(
       convertLegacyOtlpGrpcOptions({ url }, "TRACES"),
       {
-        serializeRequest: encodeSpans,
+        serializeRequest: (request: Uint8Array) => request,
         deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
       },
       "TraceExportService",

@@ -24,6 +24,18 @@ export class ProtoWriter {
     return Buffer.from(this.#buf.subarray(0, this.#pos));
   }
 
+  /** What was written so far, not copied: valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.#pos);
+  }
+
+  /** Appends bytes that are already wire format, e.g. fields another writer wrote. */
+  raw(bytes: Uint8Array): void {
+    this.#ensure(bytes.length);
+    this.#buf.set(bytes, this.#pos);
+    this.#pos += bytes.length;
+  }
+
   /** Field `field` as a varint (wire type 0): uint32, enums, and int64 in the safe-integer range. */
   varintField(field: number, value: number): void {
     this.#ensure(20);

@@ -56,7 +56,8 @@ export interface Tracing {
 
 /**
  * startTracing turns on OpenTelemetry tracing for the process when
- * `endpoint` is set: spans are batched (BatchSpanProcessor) to an OTLP/gRPC
+ * `endpoint` is set: spans are batched (EncodingBatchProcessor, the SDK's
+ * BatchSpanProcessor encoding each span as it ends) to an OTLP/gRPC
  * exporter, context follows async calls (AsyncLocalStorage) unless
  * `asyncContext` is false, and W3C
  * `traceparent` is the propagation format. Without an endpoint nothing is
@@ -141,7 +142,7 @@ function handle(active: ActiveTracing, service: string): Tracing {
 // The SDK and exporter load only when tracing is on: they are most of
 // OpenTelemetry's start-up cost, and a process without an endpoint skips it.
 async function register(endpoint: string, options: TracingOptions): Promise<TracingProvider> {
-  const [sdk, { resourceFromAttributes, defaultResource }, core, hooks, lean, exporter] =
+  const [sdk, { resourceFromAttributes, defaultResource }, core, hooks, lean, exporter, batching] =
     await Promise.all([
       import("@opentelemetry/sdk-trace-base"),
       import("@opentelemetry/resources"),
@@ -149,6 +150,7 @@ async function register(endpoint: string, options: TracingOptions): Promise<Trac
       import("@opentelemetry/context-async-hooks"),
       import("./lean-tracer.js"),
       import("./otlp-trace-exporter.js"),
+      import("./encoding-batch-processor.js"),
     ]);
   const ratio = options.sampleRatio ?? 1;
   const resource = defaultResource().merge(
@@ -158,7 +160,7 @@ async function register(endpoint: string, options: TracingOptions): Promise<Trac
     }),
   );
   const root = ratio >= 1 ? new sdk.AlwaysOnSampler() : new sdk.TraceIdRatioBasedSampler(ratio);
-  const batch = new sdk.BatchSpanProcessor(exporter.createOtlpTraceExporter(endpoint));
+  const batch = new batching.EncodingBatchProcessor(exporter.createOtlpTraceExporter(endpoint));
   const provider = new sdk.BasicTracerProvider({
     resource,
     sampler: new sdk.ParentBasedSampler({ root }),

@@ -4,6 +4,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-grpc";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EncodingBatchProcessor } from "../../platform/tracing/encoding-batch-processor.js";
 import { createLeanTracer } from "../../platform/tracing/lean-tracer.js";
 import { createOtlpTraceExporter } from "../../platform/tracing/otlp-trace-exporter.js";
 import { decodeExportRequest, type OtlpReceiver, startOtlpReceiver } from "./otlp-receiver.js";
@@ -47,9 +48,17 @@ function exportWith(exporter: SpanExporter, batch: ReadableSpan[]): Promise<void
   );
 }
 
-// The platform's exporter is the SDK's with its own encoder: a collector
-// must receive the same request, with the same OTEL_EXPORTER_OTLP_*
-// settings applied.
+// Spans through the platform's processor and exporter, as startTracing
+// wires them.
+async function exportEncoded(url: string, batch: ReadableSpan[]): Promise<void> {
+  const processor = new EncodingBatchProcessor(createOtlpTraceExporter(url));
+  for (const span of batch) processor.onEnd(span);
+  await processor.shutdown();
+}
+
+// The platform's exporter is the SDK's sending requests encoded as spans
+// end: a collector must receive the same request, with the same
+// OTEL_EXPORTER_OTLP_* settings applied.
 describe("createOtlpTraceExporter", () => {
   let receiver: OtlpReceiver;
   const headersVariable = "OTEL_EXPORTER_OTLP_TRACES_HEADERS";
@@ -64,11 +73,10 @@ describe("createOtlpTraceExporter", () => {
 
   it("sends the collector what the SDK's OTLPTraceExporter sends, with the same settings", async () => {
     const batch = spans();
-    const ours = createOtlpTraceExporter(receiver.endpoint);
     const sdk = new OTLPTraceExporter({ url: receiver.endpoint });
-    await exportWith(ours, batch);
+    await exportEncoded(receiver.endpoint, batch);
     await exportWith(sdk, batch);
-    await Promise.all([ours.shutdown(), sdk.shutdown()]);
+    await sdk.shutdown();
 
     const [fromOurs, fromSdk] = receiver.requests();
     expect(receiver.requests()).toHaveLength(2);
@@ -88,8 +96,6 @@ describe("createOtlpTraceExporter", () => {
   it("reports a failed export when the collector is unreachable", async () => {
     const closed = await startOtlpReceiver();
     await closed.close();
-    const exporter = createOtlpTraceExporter(closed.endpoint);
-    await expect(exportWith(exporter, spans())).rejects.toThrow();
-    await exporter.shutdown();
+    await expect(exportEncoded(closed.endpoint, spans())).rejects.toThrow();
   });
 });
