@@ -35,8 +35,10 @@ function authenticator(apiKeyCacheMs = 5_000) {
   return { authenticate, seen };
 }
 
-async function code(promise: Promise<unknown>): Promise<Code | undefined> {
-  return promise.then(
+// A refusal is always a rejected promise, never a throw or a value.
+async function code(verified: unknown): Promise<Code | undefined> {
+  expect(verified).toBeInstanceOf(Promise);
+  return (verified as Promise<unknown>).then(
     () => undefined,
     (e: unknown) => ConnectError.from(e).code,
   );
@@ -62,8 +64,9 @@ describe("createAuthenticator", () => {
   it("asks about an API key again only after the cache time, so revocation takes effect", async () => {
     const cached = authenticator(60_000);
     const key = generateApiKey().secret;
-    await cached.authenticate(`Bearer ${key}`);
-    await cached.authenticate(`Bearer ${key}`);
+    const owner = await cached.authenticate(`Bearer ${key}`);
+    // Known now: answered at once, without a promise.
+    expect(cached.authenticate(`Bearer ${key}`)).toBe(owner);
     expect(cached.seen.keys).toHaveLength(1);
     const uncached = authenticator(0);
     await uncached.authenticate(`Bearer ${key}`);

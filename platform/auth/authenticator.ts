@@ -15,14 +15,16 @@ export type ApiKeyVerifier = (secret: string, parent?: Span) => Promise<Principa
  * Authenticator verifies an `Authorization` header value. Undefined in,
  * undefined out (no credential); anything presented must verify or the
  * call fails UNAUTHENTICATED: a bad credential is never treated as none.
- * `parent` is the span of the request being checked, for a process that
- * passes parents explicitly (the gateway); without it, calls the check
- * makes hang under the active span.
+ * The answer comes at once when nothing has to be waited for (no
+ * credential, or one verified before), else as a promise; a refusal is
+ * always a rejected promise. `parent` is the span of the request being
+ * checked, for a process that passes parents explicitly (the gateway);
+ * without it, calls the check makes hang under the active span.
  */
 export type Authenticator = (
   authorization: string | undefined,
   parent?: Span,
-) => Promise<Principal | undefined>;
+) => Principal | undefined | Promise<Principal | undefined>;
 
 /** AuthenticatorOptions configure {@link createAuthenticator}. */
 export interface AuthenticatorOptions {
@@ -45,21 +47,24 @@ const BEARER = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const ttl = options.apiKeyCacheMs ?? 5_000;
   const keys = createVerifiedCache<Principal>(10_000);
-  const verifyKey = async (secret: string, parent: Span | undefined): Promise<Principal> => {
+  const verifyKey = (secret: string, parent: Span | undefined): Principal | Promise<Principal> => {
     // Cached under the key's hash: the map never holds a usable secret.
     const id = hashApiKey(secret);
     const now = Date.now();
     const cached = keys.get(id, now);
     if (cached !== undefined) return cached;
-    const principal = await options.apiKeys(secret, parent);
-    keys.set(id, principal, now + ttl);
-    return principal;
+    return options.apiKeys(secret, parent).then((principal) => {
+      keys.set(id, principal, now + ttl);
+      return principal;
+    });
   };
-  return async (authorization, parent) => {
+  return (authorization, parent) => {
     if (authorization === undefined || authorization === "") return undefined;
     const credential = BEARER.exec(authorization)?.[1];
     if (credential === undefined) {
-      throw new ConnectError("expected Authorization: Bearer <token>", Code.Unauthenticated);
+      return Promise.reject(
+        new ConnectError("expected Authorization: Bearer <token>", Code.Unauthenticated),
+      );
     }
     return isApiKey(credential) ? verifyKey(credential, parent) : options.tokens(credential);
   };

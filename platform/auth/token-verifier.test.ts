@@ -25,8 +25,10 @@ const verifierFor = (k: SigningKeys) =>
     keys: createLocalJWKSet({ keys: k.jwks.map((j) => ({ ...j })) }),
   });
 
-async function refusal(promise: Promise<unknown>): Promise<ConnectError> {
-  const err = await promise.then(
+// A refusal is always a rejected promise, never a throw or a value.
+async function refusal(verified: unknown): Promise<ConnectError> {
+  expect(verified).toBeInstanceOf(Promise);
+  const err = await (verified as Promise<unknown>).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -57,10 +59,15 @@ describe("access tokens", () => {
       typ: "at+jwt",
       kid: keys.current.kid,
     });
-    const principal = await verifierFor(keys)(issued.accessToken);
+    const verify = verifierFor(keys);
+    const first = verify(issued.accessToken);
+    expect(first).toBeInstanceOf(Promise);
+    const principal = await first;
     expect(principal).toMatchObject({ kind: "user", subject: "u1", credentialId: issued.jti });
     expect([...principal.scopes]).toEqual(["users:read", "orders:write"]);
     expect(issued.expiresIn).toBe(600);
+    // Verified once: the next call answers at once, with no promise to wait on.
+    expect(verify(issued.accessToken)).toBe(principal);
   });
 
   it("refuses alg none, whatever the claims say", async () => {

@@ -5,8 +5,13 @@ import type { Principal } from "./principal.js";
 import { parseScopes } from "./scopes.js";
 import { createVerifiedCache } from "./verified-cache.js";
 
-/** TokenVerifier turns an access token into the principal it proves, or UNAUTHENTICATED. */
-export type TokenVerifier = (token: string) => Promise<Principal>;
+/**
+ * TokenVerifier turns an access token into the principal it proves, or
+ * UNAUTHENTICATED. A token it verified before comes back at once, not in a
+ * promise: most calls carry one, and a promise per call is work for every
+ * await hook in the process. A refusal is always a rejected promise.
+ */
+export type TokenVerifier = (token: string) => Principal | Promise<Principal>;
 
 /** TokenVerifierOptions configure {@link createTokenVerifier}. */
 export interface TokenVerifierOptions extends TokenAudience {
@@ -35,9 +40,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     requiredClaims: ["exp", "iat", "sub", "jti"],
     clockTolerance: options.clockToleranceSeconds ?? 5,
   };
-  return async (token) => {
-    const cached = cache.get(token, Date.now());
-    if (cached !== undefined) return cached;
+  const verify = async (token: string): Promise<Principal> => {
     try {
       const { payload } = await jwtVerify(token, options.keys, verifyOptions);
       const principal: Principal = Object.freeze({
@@ -52,6 +55,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       throw tokenRefused(err);
     }
   };
+  return (token) => cache.get(token, Date.now()) ?? verify(token);
 }
 
 // One vague message per cause: the client learns whether to refresh

@@ -1,7 +1,7 @@
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Authenticator } from "../auth/authenticator.js";
 import { authorizePrincipal } from "../auth/authorize-principal.js";
-import { principalKey } from "../auth/principal.js";
+import { type Principal, principalKey } from "../auth/principal.js";
 import { requestHeaderOf } from "./lean-handler-context.js";
 import { peerKey } from "./peer.js";
 import { GATEWAY_SERVICE, type RpcPolicy } from "./rpc-policy.js";
@@ -10,7 +10,8 @@ import { GATEWAY_SERVICE, type RpcPolicy } from "./rpc-policy.js";
  * CallAuthenticator runs after the caller's mTLS identity passed the policy:
  * it verifies the end-user credential, if any, checks the policy's scopes and
  * puts the principal in the context. It returns undefined, not a promise,
- * when there is nothing to verify, so service-to-service calls pay nothing.
+ * when there is nothing to wait for (no credential, or one the process
+ * verified before), so most calls pay no promise for it.
  */
 export type CallAuthenticator = (
   policy: RpcPolicy,
@@ -40,9 +41,21 @@ export function createCallAuthenticator(
     if (authenticate === undefined) {
       throw new ConnectError("this service verifies no credentials", Code.Unauthenticated);
     }
-    return authenticate(authorization).then((principal) => {
-      authorizePrincipal(policy, principal, fromGateway);
-      ctx.values.set(principalKey, principal);
-    });
+    const verified = authenticate(authorization);
+    if (verified instanceof Promise) {
+      return verified.then((principal) => admit(policy, principal, fromGateway, ctx));
+    }
+    admit(policy, verified, fromGateway, ctx);
+    return undefined;
   };
+}
+
+function admit(
+  policy: RpcPolicy,
+  principal: Principal | undefined,
+  fromGateway: boolean,
+  ctx: HandlerContext,
+): void {
+  authorizePrincipal(policy, principal, fromGateway);
+  ctx.values.set(principalKey, principal);
 }
