@@ -14,7 +14,7 @@ import { isAttributeValue, millisToHrTime, timeInputToHrTime } from "@openteleme
 import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan, TimedEvent } from "@opentelemetry/sdk-trace-base";
 
-/** SpanSink is where an ended span goes: the BatchSpanProcessor, and what spans share. */
+/** SpanSink is where an ended span goes: the batch processor, and what spans share. */
 export interface SpanSink {
   readonly resource: Resource;
   /** Hands an ended, sampled span to the batch processor. */
@@ -40,8 +40,7 @@ const origin = performance.timeOrigin;
 
 /**
  * LeanSpan is a recording span that is also the SDK's ReadableSpan, so the
- * BatchSpanProcessor and the OTLP exporter take it as they take the SDK's
- * own. It does the same work as the SDK's span minus what a platform span
+ * batch processor and the encoder take it as they take the SDK's own. It does the same work as the SDK's span minus what a platform span
  * never needs per call: span limits (the platform writes a handful of
  * short attributes), attribute sanitizing of values it builds itself, the
  * sampler and processor chains (decided once, see createLeanTracer), and
