@@ -135,6 +135,28 @@ describe("encodeSpans", () => {
     expectSameAsSdk(spans);
   });
 
+  it("writes a lean span's times from its ms fields exactly as the SDK's HrTimes", () => {
+    const spans: ReadableSpan[] = [];
+    const sink = { resource: identity, onEnd: (span: ReadableSpan) => spans.push(span) };
+    const lean = createLeanTracer("identity", { sink, sampleRoot: () => true });
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const now = Date.now();
+    for (let i = 0; i < 200; i++) {
+      // Sub-ms fractions, as performance.now() gives, across ~30 years.
+      const start = now - random() * 1e12 + random();
+      const span = lean.startSpan(`span-${i}`, { startTime: start });
+      span.end(start + random() * 5_000);
+    }
+    const edge = lean.startSpan("edge", { startTime: now + 0.9999999 });
+    edge.end(now + 999.9999996);
+    expect(spans).toHaveLength(201);
+    expectSameAsSdk(spans);
+  });
+
   it("groups spans by resource, then by instrumentation scope, as the SDK does", () => {
     const one = sdkTracer(identity);
     const two = sdkTracer(gateway);

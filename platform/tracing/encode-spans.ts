@@ -1,6 +1,7 @@
 import type { Attributes, AttributeValue, HrTime, SpanContext } from "@opentelemetry/api";
 import type { Resource } from "@opentelemetry/resources";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { LeanSpan } from "./lean-span.js";
 import { ProtoWriter } from "./proto-writer.js";
 
 /**
@@ -112,8 +113,13 @@ function writeSpan(w: ProtoWriter, span: ReadableSpan): void {
   w.stringField(5, span.name);
   // The API's kinds start at INTERNAL = 0; OTLP's at UNSPECIFIED = 0.
   w.varintField(6, span.kind == null ? 0 : span.kind + 1);
-  writeTime(w, 7, span.startTime);
-  writeTime(w, 8, span.endTime);
+  if (span instanceof LeanSpan) {
+    writeTimeMs(w, 7, span.startMs);
+    writeTimeMs(w, 8, span.endMs);
+  } else {
+    writeTime(w, 7, span.startTime);
+    writeTime(w, 8, span.endTime);
+  }
   writeAttributes(w, 9, span.attributes);
   if (span.droppedAttributesCount) w.varintField(10, span.droppedAttributesCount);
   for (const event of span.events) {
@@ -155,6 +161,15 @@ function spanFlags(context: SpanContext, remote = context.isRemote): number {
 // 2⁵³, so it is split exactly: 10⁹ = 1953125 · 2⁹, and 1953125 · s stays
 // below 2⁵³ for any time before the year 2106.
 function writeTime(w: ProtoWriter, field: number, [seconds, nanos]: HrTime): void {
+  writeSecondsNanos(w, field, seconds, nanos);
+}
+
+// ms since the epoch, split as the SDK's millisToHrTime splits it.
+function writeTimeMs(w: ProtoWriter, field: number, ms: number): void {
+  writeSecondsNanos(w, field, Math.trunc(ms / 1000), Math.round((ms % 1000) * 1e6));
+}
+
+function writeSecondsNanos(w: ProtoWriter, field: number, seconds: number, nanos: number): void {
   const scaled = Math.trunc(seconds) * 1953125;
   const below = scaled % 0x800000; // the bits that land in the low word once shifted by 9
   let low = below * 512 + Math.trunc(nanos);

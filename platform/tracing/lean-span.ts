@@ -51,13 +51,13 @@ export class LeanSpan implements Span, ReadableSpan {
   links: Link[];
   events: TimedEvent[] = NO_EVENTS;
   status: SpanStatus = UNSET;
-  endTime: HrTime = ZERO;
-  duration: HrTime = ZERO;
   ended = false;
   readonly droppedAttributesCount = 0;
   readonly droppedEventsCount = 0;
   readonly droppedLinksCount = 0;
-  readonly #startMs: number;
+  /** Start and end in ms since the epoch, sub-ms precise; the encoder reads these, not HrTimes. */
+  readonly startMs: number;
+  endMs = 0;
   readonly #context: SpanContext;
 
   constructor(
@@ -74,7 +74,7 @@ export class LeanSpan implements Span, ReadableSpan {
   ) {
     this.#context = context;
     this.links = links ?? NO_LINKS;
-    this.#startMs = startTime === undefined ? origin + performance.now() : toMs(startTime);
+    this.startMs = startTime === undefined ? origin + performance.now() : toMs(startTime);
   }
 
   get resource(): Resource {
@@ -85,8 +85,18 @@ export class LeanSpan implements Span, ReadableSpan {
     return this.scope.instrumentationScope;
   }
 
+  // HrTimes are made only when asked for: the platform's encoder reads the
+  // ms fields, and arrays per span per call would be garbage.
   get startTime(): HrTime {
-    return millisToHrTime(this.#startMs);
+    return millisToHrTime(this.startMs);
+  }
+
+  get endTime(): HrTime {
+    return this.ended ? millisToHrTime(this.endMs) : ZERO;
+  }
+
+  get duration(): HrTime {
+    return this.ended ? millisToHrTime(Math.max(0, this.endMs - this.startMs)) : ZERO;
   }
 
   spanContext(): SpanContext {
@@ -158,9 +168,7 @@ export class LeanSpan implements Span, ReadableSpan {
   end(endTime?: TimeInput): void {
     if (this.ended) return;
     this.ended = true;
-    const endMs = endTime === undefined ? origin + performance.now() : toMs(endTime);
-    this.endTime = millisToHrTime(endMs);
-    this.duration = millisToHrTime(Math.max(0, endMs - this.#startMs));
+    this.endMs = endTime === undefined ? origin + performance.now() : toMs(endTime);
     this.scope.sink.onEnd(this);
   }
 }
