@@ -24,7 +24,8 @@ export function encodeSpans(spans: readonly ReadableSpan[]): Uint8Array {
  * SpanBatch is a request being built one span at a time: each span is
  * encoded when it is added, into its scope's buffer, so the batch holds
  * bytes rather than span objects (see EncodingBatchProcessor). encode()
- * wraps them in their resources and scopes.
+ * wraps them in their resources and scopes, once: it hands the scope
+ * buffers on to the next batch.
  */
 export class SpanBatch {
   readonly #groups = new Map<Resource, Map<string, ScopeGroup>>();
@@ -47,10 +48,10 @@ export class SpanBatch {
       this.#groups.set(span.resource, scopes);
     }
     const scope = span.instrumentationScope;
-    const key = `${scope.name}@${scope.version ?? ""}:${scope.schemaUrl ?? ""}`;
+    const key = scopeKey(scope);
     let group = scopes.get(key);
     if (group === undefined) {
-      group = { scope, spans: new ProtoWriter(SCOPE_BYTES) };
+      group = { scope, spans: spareWriters.pop() ?? new ProtoWriter(SCOPE_BYTES) };
       scopes.set(key, group);
     }
     writeSpan(group.spans, span);
@@ -73,12 +74,30 @@ export class SpanBatch {
         w.raw(spans.view()); // ScopeSpans.spans, each already a field
         if (scope.schemaUrl) w.stringField(3, scope.schemaUrl);
         w.endMessage(scopeSpans);
+        if (spareWriters.length < MAX_SPARE_WRITERS) {
+          spans.reset();
+          spareWriters.push(spans);
+        }
       }
       if (resource.schemaUrl) w.stringField(3, resource.schemaUrl);
       w.endMessage(resourceSpans);
     }
+    this.#groups.clear();
+    this.#count = 0;
     return w.finish();
   }
+}
+
+// Spans group by scope as the SDK groups them: by name, version and schema
+// URL. A tracer's spans share one scope object, so its key is made once.
+const scopeKeys = new WeakMap<object, string>();
+function scopeKey(scope: ReadableSpan["instrumentationScope"]): string {
+  let key = scopeKeys.get(scope);
+  if (key === undefined) {
+    key = `${scope.name}@${scope.version ?? ""}:${scope.schemaUrl ?? ""}`;
+    scopeKeys.set(scope, key);
+  }
+  return key;
 }
 
 interface ScopeGroup {
@@ -87,9 +106,12 @@ interface ScopeGroup {
   readonly spans: ProtoWriter;
 }
 
-// A batch's scope starts small: most processes have one or two scopes, a
-// batch ~512 spans of ~270 bytes, and the buffer doubles as it fills.
+// Scope buffers pass from batch to batch, so a full batch (~512 spans of
+// ~270 bytes) grows one only once; a process has a scope or two per
+// batch, and a few spares bound what is kept.
 const SCOPE_BYTES = 16 * 1024;
+const MAX_SPARE_WRITERS = 4;
+const spareWriters: ProtoWriter[] = [];
 
 // One request writer per process: requests are encoded one at a time, and
 // finish() hands out a copy.
