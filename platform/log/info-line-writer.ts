@@ -29,8 +29,8 @@ const INFO = 30;
 /**
  * infoLineWriter lets a hot path write a fixed-shape info line without
  * pino's generic serializer, which looks up a serializer and a stringifier
- * for every key of every line: the platform's line per RPC costs a third
- * as much built this way (docs/benchmarks.md). The line is the one
+ * for every key of every line: the platform's line per RPC costs about
+ * half as much to build this way (docs/benchmarks.md). The line is the one
  * `logger.info(obj, msg)` writes: the level, the time, the logger's
  * bindings, then the fields and the message, through the same stream.
  *
