@@ -41,6 +41,7 @@ export class SpanBatch {
     return this.#groups.keys();
   }
 
+  /** Encodes `span` into the batch; if it throws, the batch is as it was. */
   add(span: ReadableSpan): void {
     let scopes = this.#groups.get(span.resource);
     if (scopes === undefined) {
@@ -54,7 +55,15 @@ export class SpanBatch {
       group = { scope, spans: spareWriters.pop() ?? new ProtoWriter(SCOPE_BYTES) };
       scopes.set(key, group);
     }
-    writeSpan(group.spans, span);
+    // A span that fails to encode halfway must not leave half a message in
+    // the batch: the collector would refuse the whole request.
+    const mark = group.spans.length;
+    try {
+      writeSpan(group.spans, span);
+    } catch (err) {
+      group.spans.truncate(mark);
+      throw err;
+    }
     this.#count++;
   }
 

@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { SpanKind, TraceFlags } from "@opentelemetry/api";
-import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import {
+  type ExportResult,
+  ExportResultCode,
+  loggingErrorHandler,
+  setGlobalErrorHandler,
+} from "@opentelemetry/core";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, it } from "vitest";
@@ -109,6 +114,38 @@ describe("EncodingBatchProcessor", () => {
     c.answerNext();
     await flushing;
     expect(c.requests.flat()).toEqual(Array.from({ length: 9 }, (_, i) => `span-${i}`));
+  });
+
+  it("reports a span it cannot encode, leaves it out, and keeps the batch whole", async () => {
+    const errors: unknown[] = [];
+    setGlobalErrorHandler((err) => errors.push(err));
+    try {
+      const c = collector();
+      const processor = new EncodingBatchProcessor(c.exporter, settings);
+      const [before, after] = ended(0, 2);
+      // Fails after its ids and name are written: half a message, if kept.
+      const source = before!;
+      const broken = {
+        spanContext: () => source.spanContext(),
+        resource: source.resource,
+        instrumentationScope: source.instrumentationScope,
+        name: "broken",
+        kind: source.kind,
+        startTime: source.startTime,
+        endTime: source.endTime,
+        get attributes(): never {
+          throw new Error("unreadable attributes");
+        },
+      } as unknown as ReadableSpan;
+      processor.onEnd(before!);
+      expect(() => processor.onEnd(broken)).not.toThrow();
+      processor.onEnd(after!);
+      await processor.forceFlush();
+      expect(c.requests).toEqual([["span-0", "span-1"]]);
+      expect(errors).toEqual([expect.objectContaining({ message: "unreadable attributes" })]);
+    } finally {
+      setGlobalErrorHandler(loggingErrorHandler());
+    }
   });
 
   it("skips unsampled spans", async () => {

@@ -29,6 +29,16 @@ export class ProtoWriter {
     return this.#buf.subarray(0, this.#pos);
   }
 
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#pos;
+  }
+
+  /** Drops what was written after the first `length` bytes, e.g. a message that failed halfway. */
+  truncate(length: number): void {
+    this.#pos = Math.min(this.#pos, length);
+  }
+
   /** Appends bytes that are already wire format, e.g. fields another writer wrote. */
   raw(bytes: Uint8Array): void {
     this.#ensure(bytes.length);
