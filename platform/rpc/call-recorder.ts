@@ -34,9 +34,10 @@ const ROUTINE_KEYS = [
  * pino's redaction, which re-walks wildcard paths on every line (about a fifth
  * of a fast call's CPU, measured with bench/), and a successful call's line
  * is serialized here rather than by pino's generic serializer
- * (infoLineWriter): the same line, for about half the CPU to build. Lines carrying an
- * internal error's cause, which may hold anything, keep redaction. trace_id
- * and span_id are the server span's when tracing, else the caller's.
+ * (infoLineWriter): the same line, for about half the CPU to build. Lines
+ * carrying an internal error's cause, which may hold anything, keep
+ * redaction. trace_id and span_id are the server span's when tracing, else
+ * the caller's.
  */
 export function createCallRecorder(
   method: DescMethod,

@@ -40,12 +40,13 @@ const origin = performance.timeOrigin;
 
 /**
  * LeanSpan is a recording span that is also the SDK's ReadableSpan, so the
- * batch processor and the encoder take it as they take the SDK's own. It does the same work as the SDK's span minus what a platform span
- * never needs per call: span limits (the platform writes a handful of
- * short attributes), attribute sanitizing of values it builds itself, the
- * sampler and processor chains (decided once, see createLeanTracer), and
- * a hrtime computed at start. A class on purpose: a span per call is the
- * hot path, and methods on the prototype cost no allocation.
+ * batch processor and the encoder take it as they take the SDK's own. It
+ * does the same work as the SDK's span minus what a platform span never
+ * needs per call: span limits (the platform writes a handful of short
+ * attributes), attribute sanitizing of values it builds itself, the sampler
+ * and processor chains (decided once, see createLeanTracer), and a hrtime
+ * computed at start. A class on purpose: a span per call is the hot path,
+ * and methods on the prototype cost no allocation.
  */
 export class LeanSpan implements Span, ReadableSpan {
   links: Link[];
