@@ -1,5 +1,6 @@
 import { type DestinationStream, type LevelWithSilent, type Logger, pino } from "pino";
 import { redactPaths } from "./redact-paths.js";
+import { serializeError } from "./serialize-error.js";
 
 /** LoggerOptions configure {@link createLogger}. */
 export interface LoggerOptions {
@@ -15,7 +16,8 @@ export interface LoggerOptions {
  * createLogger builds the process's root pino logger: one JSON object per
  * line with `time` in ISO-8601 UTC, `level` as a label ("info", not 30),
  * `msg`, `service` and `pid`, errors under `err` with pino's standard
- * serializer, and secrets replaced by `"[redacted]"`. Build it once at boot;
+ * serializer less the values a failed SQL statement carried
+ * (serializeError), and secrets replaced by `"[redacted]"`. Build it once at boot;
  * per request, derive a child with `requestLogger`.
  */
 export function createLogger(options: LoggerOptions): Logger {
@@ -28,7 +30,7 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       messageKey: "msg",
       formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: serializeError },
       redact: { paths: [...redactPaths], censor: "[redacted]" },
     },
     options.destination ?? pino.destination({ dest: 1, sync: true }),
