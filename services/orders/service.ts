@@ -136,7 +136,9 @@ function userNotFound(userId: string): ConnectError {
   return new ConnectError(`user ${userId} not found`, Code.NotFound);
 }
 
+// The call's own traceparent (its server span's when tracing, else the
+// caller's), sampled flag included: an unsampled trace stays unsampled
+// through the event's publish and consumers.
 function traceParentOf(ctx: HandlerContext): string | undefined {
-  const trace = ctx.values.get(traceContextKey);
-  return trace && `00-${trace.traceId}-${trace.spanId}-01`;
+  return ctx.values.get(traceContextKey)?.traceparent;
 }

@@ -174,6 +174,30 @@ describe("distributed tracing", () => {
     expect(new Set(trace.map((s) => s.resourceService))).toEqual(new Set(["test"]));
   });
 
+  it("records nothing of a trace its caller did not sample, down to the event's consumer", async () => {
+    const { userId, headers: own } = await createUserAsAdmin(platform.users, platform.certsDir, {
+      email: "untraced@example.com",
+      displayName: "Untraced",
+    });
+    const traceId = randomBytes(16).toString("hex");
+    const res = await post(`/v1/users/${userId}/orders`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-00`, ...own },
+      json: { items: [{ sku: "sku-1", quantity: 1, unit_price_cents: "100" }], currency: "EUR" },
+    });
+    expect(res.status).toBe(200);
+    // The consumer has run (its commit counted the order) before spans are flushed.
+    await expect
+      .poll(
+        async () => (await platform.users.getUser({ userId }, { headers: own })).user?.orderCount,
+        { timeout: 10_000 },
+      )
+      .toBe(1n);
+    await tracing.flush();
+    // The stored event names the caller's trace as unsampled too, so its
+    // publish and consume spans are not recorded under a parent never exported.
+    expect(spansOf(traceId)).toEqual([]);
+  });
+
   it("records statements, never their values", () => {
     const everything = JSON.stringify(receiver.spans().map((s) => s.attributes));
     expect(everything).toContain("db.query.text");
