@@ -15,6 +15,7 @@ export function propagatedCallOptions(ctx: HandlerContext, maxTimeoutMs: number)
   // The server span's traceparent when tracing (a tracing client then
   // replaces it with its own CLIENT span's), else the caller's, verbatim.
   if (trace !== undefined) headers.traceparent = trace.traceparent;
+  if (trace?.tracestate !== undefined) headers.tracestate = trace.tracestate;
   return {
     signal: ctx.signal,
     // Never 0 or less: the platform client fails an expired deadline at once.

@@ -94,7 +94,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     const values = createContextValues()
       .set(peerKey, peers.get(stream.session!))
       .set(requestIdKey, requestIdFrom(headers[REQUEST_ID_HEADER]))
-      .set(traceContextKey, traceContextFrom(headers.traceparent));
+      .set(traceContextKey, traceContextFrom(headers.traceparent, headers.tracestate));
     route(stream, headers, values);
   });
 

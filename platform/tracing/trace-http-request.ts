@@ -24,7 +24,7 @@ export function httpRequestTracer(tracer: Tracer): TraceHttpRequest {
     const method = req.method ?? "GET";
     const url = req.url ?? "/";
     const query = url.indexOf("?");
-    const caller = traceContextFrom(req.headers.traceparent);
+    const caller = traceContextFrom(req.headers.traceparent, req.headers.tracestate);
     const attributes = {
       [attr.httpRequestMethod]: method,
       [attr.urlPath]: query < 0 ? url : url.slice(0, query),

@@ -90,6 +90,7 @@ function serverSpanStarter(method: DescMethod, startChild: StartChildSpan) {
       traceId: own.traceId,
       spanId: own.spanId,
       traceparent: formatTraceparent(own),
+      tracestate: caller?.tracestate,
     });
     return span;
   };

@@ -1,6 +1,7 @@
 import {
   type Context,
   context,
+  createTraceState,
   propagation,
   ROOT_CONTEXT,
   type SpanContext,
@@ -68,6 +69,7 @@ export function remoteSpanContext(caller: TraceContext): SpanContext {
     traceId: caller.traceId,
     spanId: caller.spanId,
     traceFlags: Number.parseInt(caller.traceparent.slice(53, 55), 16),
+    traceState: caller.tracestate === undefined ? undefined : createTraceState(caller.tracestate),
     isRemote: true,
   };
 }

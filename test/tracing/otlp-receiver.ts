@@ -37,6 +37,8 @@ export interface ReceivedSpan {
   readonly spanId: string;
   /** "" for a root span. */
   readonly parentSpanId: string;
+  /** The W3C tracestate the span carries; "" when none. */
+  readonly traceState: string;
   readonly name: string;
   /** "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", ... */
   readonly kind: string;
@@ -124,6 +126,7 @@ function decode(bytes: Buffer): ReceivedSpan[] {
           traceId: hex(span.traceId),
           spanId: hex(span.spanId),
           parentSpanId: hex(span.parentSpanId),
+          traceState: span.traceState ?? "",
           name: span.name,
           kind: span.kind,
           attributes: attributesOf(span.attributes),

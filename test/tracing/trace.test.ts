@@ -65,6 +65,7 @@ describe("distributed tracing", () => {
     const res = await post(`/v1/users/${userId}/orders`, {
       headers: {
         traceparent: `00-${traceId}-${callerSpanId}-01`,
+        tracestate: "vendor=opaque-value,ot=th:8",
         "x-request-id": "trace-req-1",
         ...own,
       },
@@ -169,6 +170,11 @@ describe("distributed tracing", () => {
     const consumerQueries = tree.queriesUnder(consume).map((q) => q.name);
     expect(consumerQueries).toContain("INSERT identity.processed_events");
     expect(consumerQueries).toContain("UPDATE identity.users");
+
+    // The caller's tracestate is carried by every span of the trace, across
+    // each RPC hop (the event's spans start from the stored traceparent alone).
+    const hops = [http, createOrderCall, createOrder, getUserCall, getUser];
+    for (const span of hops) expect(span.traceState, span.name).toBe("vendor=opaque-value,ot=th:8");
 
     // One provider per process: its resource names the first service started.
     expect(new Set(trace.map((s) => s.resourceService))).toEqual(new Set(["test"]));
