@@ -1,6 +1,8 @@
 import type { Logger } from "../log/index.js";
+import { traceContextFrom } from "../rpc/trace-context.js";
 import type { Delivery, DeliveryHandler } from "./broker.js";
 import { reasonOf, replayForHeader } from "./dead-letter-headers.js";
+import { eventHeader } from "./outbox.js";
 import { type ConsumerSpec, redeliveryDelayMs } from "./topology.js";
 
 /** DeliveryControl settles one delivery with the broker that made it. */
@@ -95,6 +97,9 @@ async function deadLetter(
   }
 }
 
+// What names the delivery in a line: the broker's coordinates, and the
+// trace the event was written in (its traceparent header), so a failed
+// consumer's lines join the request that caused them.
 function where(delivery: Delivery) {
   return {
     consumer: delivery.consumer,
@@ -102,5 +107,6 @@ function where(delivery: Delivery) {
     streamSequence: delivery.streamSequence,
     deliveryCount: delivery.deliveryCount,
     msgId: delivery.msgId,
+    trace_id: traceContextFrom(delivery.headers[eventHeader.traceParent])?.traceId,
   };
 }
