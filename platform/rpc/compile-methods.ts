@@ -109,7 +109,7 @@ function compileMethod(
       return { ...base, impl: serverStream, serverStream };
     }
     default:
-      return { ...base, impl: traced(wrapStreamingInput(method, policy, impl, deps)) };
+      return { ...base, impl: traced(wrapStreamingInput(method, policy, impl, deps, record)) };
   }
 }
 
@@ -169,9 +169,9 @@ function wrapServerStream(
   deps: Chain,
   record: CallRecorder,
 ): ServerStreamFn {
-  return async function* (req, ctx) {
+  return (req, ctx) => {
     const started = performance.now();
-    try {
+    return recordStream(ctx, started, record, async function* () {
       assertCallerAllowed(policy, ctx.values.get(peerKey), method);
       const verifying = deps.authenticate(policy, ctx);
       if (verifying) await verifying;
@@ -179,33 +179,69 @@ function wrapServerStream(
       for await (const out of impl(req, ctx) as AsyncIterable<unknown>) {
         yield toMessage(method.output, out);
       }
-      record(ctx, started, undefined);
-    } catch (err) {
-      throw record(ctx, started, toConnectError(err));
-    }
+    });
   };
 }
 
 // Client- and bidi-streaming calls check the caller before the handler reads
-// anything; each input message is validated as it arrives.
+// anything; each input message is validated as it arrives. Each call is
+// recorded (line and metrics) when it ends, as unary calls are.
 function wrapStreamingInput(
   method: DescMethod,
   policy: RpcPolicy,
   impl: AnyImpl,
   deps: Chain,
+  record: CallRecorder,
 ): AnyImpl {
   return (requests, ctx) => {
-    assertCallerAllowed(policy, ctx.values.get(peerKey), method);
-    const verifying = deps.authenticate(policy, ctx);
-    const run = () =>
-      impl(validateEach(method.input, requests as AsyncIterable<Message>, deps.validate), ctx);
-    if (verifying === undefined) return run();
-    if (method.methodKind === "client_streaming") return verifying.then(run);
-    return (async function* () {
-      await verifying;
-      yield* run() as AsyncIterable<unknown>;
-    })();
+    const started = performance.now();
+    const run = () => {
+      assertCallerAllowed(policy, ctx.values.get(peerKey), method);
+      const verifying = deps.authenticate(policy, ctx);
+      const handle = () =>
+        impl(validateEach(method.input, requests as AsyncIterable<Message>, deps.validate), ctx);
+      return verifying === undefined ? handle() : verifying.then(handle);
+    };
+    if (method.methodKind === "client_streaming") {
+      return Promise.resolve()
+        .then(run)
+        .then(
+          (out: unknown) => {
+            record(ctx, started, undefined);
+            return out;
+          },
+          (err: unknown) => {
+            throw record(ctx, started, toConnectError(err));
+          },
+        );
+    }
+    return recordStream(ctx, started, record, async function* () {
+      yield* (await run()) as AsyncIterable<unknown>;
+    });
   };
+}
+
+// A stream's call is recorded once, however it ends: completed, failed, or
+// stopped early by the client (the server stops reading the generator:
+// CANCELED), which would otherwise leave no line and no sample.
+async function* recordStream<T>(
+  ctx: HandlerContext,
+  started: number,
+  record: CallRecorder,
+  stream: () => AsyncIterable<T>,
+): AsyncGenerator<T> {
+  let recorded = false;
+  try {
+    yield* stream();
+    recorded = true;
+    record(ctx, started, undefined);
+  } catch (err) {
+    recorded = true;
+    throw record(ctx, started, toConnectError(err));
+  } finally {
+    if (!recorded)
+      record(ctx, started, new ConnectError("the stream was cancelled", Code.Canceled));
+  }
 }
 
 async function* validateEach(

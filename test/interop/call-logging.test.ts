@@ -64,6 +64,35 @@ describe("call logging", () => {
     expect(line?.request_id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("writes one line per streaming call: a client stream, and a server stream the client left early", async () => {
+    const before = rpcLines().length;
+    async function* values() {
+      yield { value: 2n };
+      yield { value: 3n };
+    }
+    expect((await client.sum(values())).total).toBe(5n);
+
+    // The handler never waits, so it is stopped at a yield, not by its signal.
+    const leaving = new AbortController();
+    for await (const res of client.count({ count: 10_000 }, { signal: leaving.signal })) {
+      expect(res.n).toBe(1);
+      leaving.abort();
+      break;
+    }
+    await expect
+      .poll(
+        () =>
+          rpcLines()
+            .slice(before)
+            .map((l) => [l.rpc, l.code]),
+        { timeout: 5_000 },
+      )
+      .toEqual([
+        ["interop.v1.InteropService/Sum", "OK"],
+        ["interop.v1.InteropService/Count", "CANCELED"],
+      ]);
+  });
+
   it("logs an internal error's cause but never sends it to the client", async () => {
     const before = rpcLines().length;
     const err = await client.echo({ failCode: 13 }).catch((e: Error) => e);
