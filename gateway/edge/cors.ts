@@ -48,10 +48,11 @@ const ALLOWED_HEADERS =
 /**
  * EXPOSED_HEADERS are the response headers a browser script may read: the
  * ones the gateway documents for clients (request id, rate limits, replays,
- * deprecation). Without this list only the CORS-safelisted ones are visible.
+ * deprecation with its `Link` to the migration guide, and `Allow` on a 405).
+ * Without this list only the CORS-safelisted ones are visible.
  */
 const EXPOSED_HEADERS =
-  "x-request-id, ratelimit, ratelimit-policy, retry-after, idempotent-replayed, deprecation, sunset";
+  "x-request-id, ratelimit, ratelimit-policy, retry-after, idempotent-replayed, deprecation, sunset, link, allow";
 
 const NONE: CorsDecision = { kind: "none" };
 const REFUSED: CorsDecision = { kind: "refused" };

@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Message } from "@bufbuild/protobuf";
+import type { Message, Registry } from "@bufbuild/protobuf";
 import type { Span, Tracer } from "@opentelemetry/api";
 import {
   type HttpMetrics,
@@ -29,9 +29,11 @@ import { corsOriginNotAllowed, methodNotAllowed, routeNotFound } from "./gateway
 import { readJsonBody } from "./read-json-body.js";
 import { mapRequest } from "./request-mapper.js";
 import { planRequest } from "./request-plan.js";
+import { originForm } from "./request-target.js";
 import { planResponse, responseJson, writeJson } from "./response-writer.js";
 import { createRouteMatcher, type RouteMatcher } from "./route-matcher.js";
 import type { RouteSpec } from "./route-spec.js";
+import { routeTypeRegistry } from "./type-registry.js";
 
 /** GatewayCallContext is what the gateway hands the upstream call besides the request. */
 export interface GatewayCallContext {
@@ -127,6 +129,8 @@ export type GatewayRequestListener = (req: IncomingMessage, res: ServerResponse)
 
 interface Gateway {
   readonly matcher: RouteMatcher;
+  /** The types a google.protobuf.Any in a request or response may hold. */
+  readonly registry: Registry;
   readonly call: GatewayCall;
   readonly maxBodyBytes: number;
   readonly timeoutMs: number;
@@ -189,6 +193,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayReq
   }
   const gateway: Gateway = {
     matcher: createRouteMatcher(options.routes),
+    registry: routeTypeRegistry(options.routes),
     call: options.call,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     timeoutMs: options.requestTimeoutMs ?? 10_000,
@@ -236,7 +241,7 @@ async function serve(
     const cors = gateway.cors?.handle(req, res);
     if (cors === "answered") return;
     if (cors === "refused") throw corsOriginNotAllowed();
-    const url = req.url ?? "/";
+    const url = originForm(req.url ?? "/");
     const queryStart = url.indexOf("?");
     const rawPath = queryStart < 0 ? url : url.slice(0, queryStart);
     const { route, params } = resolveRoute(gateway.matcher, method, rawPath, res);
@@ -267,7 +272,7 @@ async function serveRoute(gateway: Gateway, m: MatchedRequest): Promise<void> {
   const key = idempotencyKeyOf(gateway, m, principal);
   const body = await readJsonBody(req, gateway.maxBodyBytes);
   const query = m.queryStart < 0 ? NO_QUERY : new URLSearchParams(m.url.slice(m.queryStart + 1));
-  const request = mapRequest(route, m.params, query, body);
+  const request = mapRequest(route, m.params, query, body, gateway.registry);
   if (key !== undefined) {
     const fingerprint = idempotencyFingerprint({
       method: m.method,
@@ -279,7 +284,7 @@ async function serveRoute(gateway: Gateway, m: MatchedRequest): Promise<void> {
     return serveKeyed(gateway, m, request, { ...key, fingerprint });
   }
   const result = await gateway.call(route, request, callContext(gateway, m, false));
-  writeJson(res, 200, responseJson(route, result.message), m.head);
+  writeJson(res, 200, responseJson(route, result.message, gateway.registry), m.head);
 }
 
 /**
@@ -336,7 +341,7 @@ async function serveKeyed(
     span: m.span,
     execute: async () => {
       const result = await gateway.call(m.route, request, callContext(gateway, m, true));
-      return jsonResponse(200, responseJson(m.route, result.message));
+      return jsonResponse(200, responseJson(m.route, result.message, gateway.registry));
     },
     renderError: (err) => {
       const { status, body } = renderFault(gateway, err, m.requestId);

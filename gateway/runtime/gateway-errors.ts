@@ -59,6 +59,19 @@ export function malformedJson(detail: string): ConnectError {
 }
 
 /**
+ * unsafeInteger is the 400 for a JSON number a JavaScript number would
+ * round (see findUnsafeInteger): an invalid body, INVALID_ARGUMENT.
+ */
+export function unsafeInteger(literal: string): ConnectError {
+  const shown = literal.length > 40 ? `${literal.slice(0, 40)}…` : literal;
+  return new ConnectError(
+    `invalid request body: the number ${shown} is beyond ±(2^53−1) and would lose precision;` +
+      ` send 64-bit integers as JSON strings ("${shown}"), as ProtoJSON does`,
+    Code.InvalidArgument,
+  );
+}
+
+/**
  * fieldError is INVALID_ARGUMENT with one google.rpc.BadRequest field
  * violation, so the envelope's `details` names the field (proto names).
  */

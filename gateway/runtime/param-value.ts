@@ -77,12 +77,19 @@ function enumJson(raw: string): JsonValue {
   return INTEGER.test(raw) ? Number(raw) : raw;
 }
 
+// URL booleans take the spellings of Go's strconv.ParseBool, as grpc-gateway
+// does, so clients written against it keep working.
+const BOOLEANS: ReadonlyMap<string, boolean> = new Map([
+  ...["1", "t", "T", "TRUE", "true", "True"].map((s) => [s, true] as const),
+  ...["0", "f", "F", "FALSE", "false", "False"].map((s) => [s, false] as const),
+]);
+
 // ProtoJSON accepts numbers of every kind as strings; only booleans must be
-// JSON literals. Anything but "true"/"false" stays a string so fromJson
-// reports the bad value in its usual words.
+// JSON literals. Any other spelling stays a string so fromJson reports the
+// bad value in its usual words.
 function scalarJson(scalar: ScalarType, raw: string): JsonValue {
   if (scalar !== ScalarType.BOOL) return raw;
-  return raw === "true" ? true : raw === "false" ? false : raw;
+  return BOOLEANS.get(raw) ?? raw;
 }
 
 function messageJson(message: DescMessage, raw: string): JsonValue {

@@ -1,6 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { malformedJson, payloadTooLarge, unsupportedMediaType } from "./gateway-errors.js";
+import {
+  malformedJson,
+  payloadTooLarge,
+  unsafeInteger,
+  unsupportedMediaType,
+} from "./gateway-errors.js";
+import { findUnsafeInteger } from "./unsafe-integer.js";
 
 // RFC 8259 §8.1: JSON exchanged between systems is UTF-8. `fatal` turns
 // invalid bytes into an error instead of U+FFFD; a leading BOM is dropped.
@@ -13,6 +19,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * charset parameter must be utf-8), else 415. The size limit is enforced
  * from Content-Length before reading and again while streaming, so an
  * oversized body is refused (413) as soon as it is known to be too large.
+ * An integer beyond ±(2^53−1), which parsing would round, is refused (400).
  */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const length = req.headers["content-length"];
@@ -70,11 +77,16 @@ function parseJson(bytes: Buffer): unknown {
   } catch {
     throw malformedJson("the body is not valid UTF-8");
   }
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch (err) {
     throw malformedJson(err instanceof Error ? err.message : "unparsable");
   }
+  // Checked on the text, after it parsed: JSON.parse has already rounded.
+  const unsafe = findUnsafeInteger(text);
+  if (unsafe !== undefined) throw unsafeInteger(unsafe);
+  return json;
 }
 
 function clientGone(cause: unknown): ConnectError {

@@ -158,6 +158,17 @@ describe("mapRequest: query parameters", () => {
     });
   });
 
+  it("takes bytes in standard or URL-safe base64, and refuses anything else by name", () => {
+    expect(map(r.listBooks, {}, "cover_prefix=%2B%2F8%3D")).toEqual({ cover_prefix: "+/8=" });
+    expect(map(r.listBooks, {}, "cover_prefix=-_8")).toEqual({ cover_prefix: "+/8=" });
+    // An unencoded "+" arrives as a space, which the decoder would skip.
+    for (const query of ["cover_prefix=a+b", "cover_prefix=a%0Ab", "coverPrefix=a!"]) {
+      const err = mapError(r.listBooks, {}, query);
+      expect(err.rawMessage).toMatch(/^invalid query parameter "cover_?[pP]refix": bytes must be/);
+      expect(violationFields(err)).toEqual(["cover_prefix"]);
+    }
+  });
+
   it("rejects a map field", () => {
     const route = testRoute("GET", "/b", LibraryService.method.updateBook);
     expect(mapError(route, {}, "book.labels=x").rawMessage).toMatch(/is a map/);
@@ -215,6 +226,23 @@ describe("mapRequest: body", () => {
     const err = mapError(r.updateBook, {}, "", body);
     expect(err.rawMessage).toMatch(/^invalid request body: /);
     expect(err.rawMessage).toMatch(message);
+  });
+
+  it("refuses bytes in a body that are not base64, naming the field", () => {
+    const path = { "book.name": "shelves/1/books/2" };
+    for (const cover of ["a b", "YQ==\n", "a+b!", "%41"]) {
+      const err = mapError(r.replaceBook, path, "", { book: { cover } });
+      expect(err.rawMessage).toBe(
+        'invalid request body: field "book.cover": bytes must be standard or URL-safe base64' +
+          ' (A-Z a-z 0-9 + / - _ =); in a URL, send "+" as %2B',
+      );
+      expect(violationFields(err)).toEqual(["book.cover"]);
+    }
+    const err = mapError(r.updateBook, path, "", { cover: "a b" });
+    expect(violationFields(err)).toEqual(["book.cover"]);
+    expect(map(r.replaceBook, path, "", { book: { cover: "+/8=" } })).toEqual({
+      book: { name: "shelves/1/books/2", cover: "+/8=" },
+    });
   });
 
   it("rejects a body that is not an object for body *", () => {

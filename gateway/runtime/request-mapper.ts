@@ -2,9 +2,11 @@ import {
   create,
   type DescField,
   type DescMessage,
+  type JsonReadOptions,
   type JsonValue,
   type Message,
   mergeFromJson,
+  type Registry,
   toJsonString,
 } from "@bufbuild/protobuf";
 import { isReflectMessage, type ReflectMessage, reflect } from "@bufbuild/protobuf/reflect";
@@ -12,6 +14,7 @@ import { base64Encode } from "@bufbuild/protobuf/wire";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { fieldPathString, nestedJson } from "./field-lookup.js";
 import { fieldError } from "./gateway-errors.js";
+import { findInvalidBytes } from "./invalid-bytes.js";
 import { paramJson } from "./param-value.js";
 import { resolveQuery } from "./query-params.js";
 import { planRequest, type RequestPlan } from "./request-plan.js";
@@ -19,7 +22,12 @@ import type { RouteSpec } from "./route-spec.js";
 
 // Unknown JSON keys and enum names are errors, never silently dropped: a
 // client built against a newer contract must hear that we did not apply them.
-const STRICT = { ignoreUnknownFields: false } as const;
+const STRICT: Partial<JsonReadOptions> = { ignoreUnknownFields: false };
+
+// protobuf-es's base64 decoder skips whitespace, so bytes with any other
+// character than these are refused before they decode to something else.
+const NOT_BASE64 =
+  'bytes must be standard or URL-safe base64 (A-Z a-z 0-9 + / - _ =); in a URL, send "+" as %2B';
 
 /**
  * mapRequest builds the RPC request for a matched route, following
@@ -30,35 +38,48 @@ const STRICT = { ignoreUnknownFields: false } as const;
  *
  * @param params path variables from the route matcher, by field path.
  * @param body the parsed JSON body, or undefined when the request had none.
+ * @param registry the types a google.protobuf.Any may hold (routeTypeRegistry).
  */
 export function mapRequest(
   route: RouteSpec,
   params: ReadonlyMap<string, string>,
   query: URLSearchParams,
   body: unknown,
+  registry?: Registry,
 ): Message {
   const plan = planRequest(route);
   const message = create(plan.input) as Message;
-  if (body !== undefined) mergeBody(plan, message, body as JsonValue);
+  const options = registry === undefined ? STRICT : { ...STRICT, registry };
+  if (body !== undefined) mergeBody(plan, message, body as JsonValue, options);
   for (const { key, fields } of plan.pathFields) {
     const raw = params.get(key);
-    if (raw !== undefined) mergePathValue(plan, message, fields, raw);
+    if (raw !== undefined) mergePathValue(plan, message, fields, raw, options);
   }
   for (const param of resolveQuery(plan, query)) {
-    mergeParam(plan.input, message, param.fields, param.json, `query parameter "${param.name}"`);
+    const what = `query parameter "${param.name}"`;
+    mergeParam(plan.input, message, param.fields, param.json, what, options);
   }
   return message;
 }
 
-function mergeBody(plan: RequestPlan, message: Message, body: JsonValue): void {
+function mergeBody(
+  plan: RequestPlan,
+  message: Message,
+  body: JsonValue,
+  options: Partial<JsonReadOptions>,
+): void {
   if (plan.body === "") {
     throw new ConnectError("this method takes no request body", Code.InvalidArgument);
   }
   // A field body is the JSON of that one field; wrapping it under the field's
   // name lets one strict fromJson handle any field type.
   const json = plan.body === "*" ? body : { [plan.body.name]: body };
+  const badBytes = findInvalidBytes(plan.input, json);
+  if (badBytes !== undefined) {
+    throw fieldError(badBytes, `invalid request body: field "${badBytes}": ${NOT_BASE64}`);
+  }
   try {
-    mergeFromJson(plan.input, message, json, STRICT);
+    mergeFromJson(plan.input, message, json, options);
   } catch (err) {
     throw new ConnectError(`invalid request body: ${errorText(err)}`, Code.InvalidArgument);
   }
@@ -74,11 +95,12 @@ function mergePathValue(
   message: Message,
   fields: readonly DescField[],
   raw: string,
+  options: Partial<JsonReadOptions>,
 ): void {
   const leaf = fields[fields.length - 1]!;
   const fromBody = plan.body === "" ? undefined : snapshot(plan.input, message, fields);
   const what = `path variable "${fieldPathString(fields)}"`;
-  mergeParam(plan.input, message, fields, paramJson(leaf, raw), what);
+  mergeParam(plan.input, message, fields, paramJson(leaf, raw), what, options);
   if (fromBody !== undefined && fromBody !== snapshot(plan.input, message, fields)) {
     const path = fieldPathString(fields);
     throw fieldError(path, `field "${path}" in the body differs from the URL path`);
@@ -95,13 +117,18 @@ function mergeParam(
   fields: readonly DescField[],
   json: JsonValue,
   what: string,
+  options: Partial<JsonReadOptions>,
 ): void {
   const leaf = fields[fields.length - 1]!;
   if (leaf.oneof !== undefined) assertOneofFree(input, message, fields, what);
+  const path = fieldPathString(fields);
+  const nested = nestedJson(fields, json);
+  if (findInvalidBytes(input, nested) !== undefined) {
+    throw fieldError(path, `invalid ${what}: ${NOT_BASE64}`);
+  }
   try {
-    mergeFromJson(input, message, nestedJson(fields, json) as JsonValue, STRICT);
+    mergeFromJson(input, message, nested as JsonValue, options);
   } catch (err) {
-    const path = fieldPathString(fields);
     throw fieldError(path, `invalid ${what}: ${errorText(err)}`);
   }
 }

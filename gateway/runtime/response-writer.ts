@@ -1,5 +1,11 @@
 import type { ServerResponse } from "node:http";
-import { type DescField, type JsonObject, type Message, toJson } from "@bufbuild/protobuf";
+import {
+  type DescField,
+  type JsonObject,
+  type Message,
+  type Registry,
+  toJson,
+} from "@bufbuild/protobuf";
 import type { RouteSpec } from "./route-spec.js";
 
 /**
@@ -47,10 +53,12 @@ function resolveResponseField(route: RouteSpec): DescField | null {
 /**
  * responseJson renders an RPC response as the route's JSON body: the whole
  * message, or the one field `response_body` selects (`null` when that field
- * has explicit presence and is unset).
+ * has explicit presence and is unset). `registry` holds the types a
+ * google.protobuf.Any may hold (routeTypeRegistry).
  */
-export function responseJson(route: RouteSpec, message: Message): string {
-  const json = toJson(route.method.output, message, JSON_OPTIONS);
+export function responseJson(route: RouteSpec, message: Message, registry?: Registry): string {
+  const options = registry === undefined ? JSON_OPTIONS : { ...JSON_OPTIONS, registry };
+  const json = toJson(route.method.output, message, options);
   const field = planResponse(route);
   if (field === null) return JSON.stringify(json);
   return JSON.stringify((json as JsonObject)[field.name] ?? null);

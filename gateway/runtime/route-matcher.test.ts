@@ -62,12 +62,30 @@ describe("createRouteMatcher", () => {
     expect(paramsOf(m)).toEqual({ name: "shelves/1/books/2" });
   });
 
-  it("never matches a verb against a route without one, nor an unknown verb", () => {
-    expect(matcher.match("GET", "/v1/shelves/1/books/2:cancel")).toEqual({
-      methodNotAllowed: ["POST"],
+  it("reads a ':' as data when no route has that verb, as grpc-gateway does", () => {
+    expect(paramsOf(matcher.match("GET", "/v1/books/a:b"))).toEqual({ name: "a:b" });
+    expect(paramsOf(matcher.match("GET", "/v1/books/a:b:c"))).toEqual({ name: "a:b:c" });
+    expect(paramsOf(matcher.match("GET", "/v1/books/a:"))).toEqual({ name: "a:" });
+    const m = matcher.match("GET", "/v1/shelves/1/books/2:cancel");
+    expect(routeOf(m)).toBe(r.getBook);
+    expect(paramsOf(m)).toEqual({ name: "shelves/1/books/2:cancel" });
+    expect(matcher.match("POST", "/v1/shelves/1/books/2:archive")).toEqual({
+      methodNotAllowed: ["GET", "HEAD", "PATCH", "PUT"],
     });
-    expect(matcher.match("POST", "/v1/shelves/1/books/2:archive")).toEqual({ notFound: true });
-    expect(matcher.match("GET", "/v1/shelves/1/books/2:")).toEqual({ notFound: true });
+    expect(matcher.match("POST", "/v1/shelves/1:cancel")).toEqual({
+      methodNotAllowed: ["GET", "HEAD"],
+    });
+  });
+
+  it("prefers the verb reading, and lists the methods of both readings", () => {
+    const m = LibraryService.method.getFile;
+    const plain = testRoute("GET", "/x/{path}", m);
+    const verb = testRoute("POST", "/x/{path}:run", m);
+    const table = createRouteMatcher([plain, verb]);
+    expect(paramsOf(table.match("POST", "/x/a:run"))).toEqual({ path: "a" });
+    expect(routeOf(table.match("POST", "/x/a:run"))).toBe(verb);
+    expect(paramsOf(table.match("GET", "/x/a:run"))).toEqual({ path: "a:run" });
+    expect(table.match("PUT", "/x/a:run")).toEqual({ methodNotAllowed: ["GET", "HEAD", "POST"] });
   });
 
   it("reads %3A in the last segment as data, not a verb", () => {

@@ -132,30 +132,33 @@ function matchPath(tries: Map<string, TrieNode>, method: string, rawPath: string
   assertValidPercentEncoding(rawPath);
   // Split before decoding, so an encoded "%2F" never acts as a separator.
   const segments = rawPath.slice(1).split("/");
-  const verb = takeVerb(segments);
-  if (verb === undefined) return NOT_FOUND;
-  const found = findRoute(tries, method, segments, verb);
+  const verbed = splitVerb(segments);
+  if (verbed !== undefined) {
+    const found = findRoute(tries, method, verbed.segments, verbed.verb);
+    if (found !== undefined) return { route: found.route, params: extract(found, verbed.segments) };
+  }
+  const found = findRoute(tries, method, segments, "");
   if (found !== undefined) return { route: found.route, params: extract(found, segments) };
-  const allowed = allowedMethods(tries, segments, verb);
+  const allowed = allowedMethods(tries, segments, verbed);
   return allowed.length > 0 ? { methodNotAllowed: allowed } : NOT_FOUND;
 }
 
 /**
- * takeVerb splits a custom verb off the last segment, in place (http.proto:
- * `Template = "/" Segments [ Verb ]`, `Verb = ":" LITERAL`). A ":" in the
- * last segment is always read as a verb, so a route without a verb never
- * matches `…/x:cancel`; a client that needs a literal ":" in the last
- * segment sends it as "%3A". A trailing ":" with no verb is not a path we
- * serve (undefined).
+ * splitVerb reads a ":" in the last segment as a custom verb (http.proto:
+ * `Template = "/" Segments [ Verb ]`, `Verb = ":" LITERAL`): the segments
+ * without it, and the verb. The caller tries that reading first and, when
+ * no route has the verb, the whole segment as data (verb ""), as
+ * grpc-gateway does: `/v1/books/a:b` reaches `/v1/books/{id}` with id "a:b".
+ * undefined when the last segment has no ":" with a verb after it.
  */
-function takeVerb(segments: string[]): string | undefined {
+function splitVerb(segments: readonly string[]): { segments: string[]; verb: string } | undefined {
   const last = segments.length - 1;
   const segment = segments[last]!;
   const colon = segment.lastIndexOf(":");
-  if (colon < 0) return "";
-  if (colon === segment.length - 1) return undefined;
-  segments[last] = segment.slice(0, colon);
-  return segment.slice(colon + 1);
+  if (colon < 0 || colon === segment.length - 1) return undefined;
+  const stem = segments.slice(0, last);
+  stem.push(segment.slice(0, colon));
+  return { segments: stem, verb: segment.slice(colon + 1) };
 }
 
 function findRoute(
@@ -212,14 +215,18 @@ function extract(found: CompiledRoute, segments: readonly string[]): ReadonlyMap
   return params;
 }
 
+// The methods under which the path matches, in either reading of a ":" in
+// its last segment (see splitVerb).
 function allowedMethods(
   tries: Map<string, TrieNode>,
   segments: readonly string[],
-  verb: string,
+  verbed: { segments: readonly string[]; verb: string } | undefined,
 ): string[] {
   const allowed: string[] = [];
   for (const [method, root] of tries) {
-    if (search(root, segments, 0, verb) !== undefined) allowed.push(method);
+    const viaVerb =
+      verbed !== undefined && search(root, verbed.segments, 0, verbed.verb) !== undefined;
+    if (viaVerb || search(root, segments, 0, "") !== undefined) allowed.push(method);
   }
   // GET implies HEAD (see findRoute).
   if (allowed.includes("GET") && !allowed.includes("HEAD")) allowed.push("HEAD");

@@ -51,11 +51,21 @@ describe("API7 server side request forgery: no request input steers an outbound 
   it.each([
     () => `GET http://${canaryHost}/latest/meta-data HTTP/1.1`,
     () => "GET http://169.254.169.254/latest/meta-data/iam HTTP/1.1",
-    () => `GET http://${canaryHost}/v1/users/${user.userId} HTTP/1.1`,
   ])("answers an absolute-form target from the route table, fetching nothing (%#)", async (line) => {
     const res = await raw(line(), ["Host: api.example.com"]);
     expect(statusOf(res)).toBe(404);
     expect(res).toContain('"code":"NOT_FOUND"');
+    expect(contacts).toBe(0);
+  });
+
+  it("serves an absolute-form target naming another host from its own upstream", async () => {
+    // RFC 9112 §3.2.2: a server accepts the absolute form; its authority
+    // never chooses where the call goes.
+    const res = await raw(`GET http://${canaryHost}/v1/users/${user.userId} HTTP/1.1`, [
+      "Host: api.example.com",
+    ]);
+    expect(statusOf(res)).toBe(200);
+    expect(res).toContain(user.userId);
     expect(contacts).toBe(0);
   });
 
