@@ -39,6 +39,17 @@ describe("deploy/Dockerfile", () => {
     expect(names).toEqual(expect.arrayContaining(["NODE_ENV", "HOST"]));
   });
 
+  it("records the commit and build time from build args, under the names the config reads", () => {
+    // Stage-scoped: an ARG declared before the final FROM is not visible in it.
+    const args = runtime.filter((i) => i.keyword === "ARG").flatMap(variableNames);
+    expect(args).toEqual(expect.arrayContaining(["GIT_SHA", "BUILD_TIME"]));
+    const env = runtime.filter((i) => i.keyword === "ENV").map((i) => i.args);
+    expect(env.join(" ")).toMatch(/\bGIT_SHA=\$\{?GIT_SHA\}?(\s|$)/);
+    expect(env.join(" ")).toMatch(/\bBUILD_TIME=\$\{?BUILD_TIME\}?(\s|$)/);
+    const config = readFileSync("platform/config/platform-config.ts", "utf8");
+    for (const name of ["GIT_SHA", "BUILD_TIME"]) expect(config).toContain(`"${name}"`);
+  });
+
   it("starts the service named by its command, with tsx, and stops on SIGTERM", () => {
     expect(JSON.parse(last("ENTRYPOINT") ?? "null")).toEqual(["node", "--import", "tsx"]);
     const [entry] = JSON.parse(last("CMD") ?? "[]") as string[];
