@@ -88,6 +88,7 @@ export async function startGateway(
     version: loadBuildInfo({ gitSha: config.gitSha, buildTime: config.buildTime }).version,
     endpoint: config.otelEndpoint,
     sampleRatio: config.traceSampleRatio,
+    logger,
   });
   const routes = options.routes ?? generatedRoutes;
   const { urls, unused } = resolveUpstreams(routes, config.upstreams);

@@ -24,12 +24,20 @@ export interface HealthState {
   serving(): boolean;
   /** Fully-qualified names of the services this process serves. */
   readonly services: ReadonlySet<string>;
+  /**
+   * Aborted when the process starts draining. Watch streams then end, so an
+   * open one does not hold the drain until its deadline.
+   */
+  readonly draining?: AbortSignal;
 }
 
 /**
  * createHealthService implements grpc.health.v1.Health (gRFC A17) on the RPC
  * port. Check of an unknown service is NOT_FOUND, as the spec says; Watch
  * sends the status now and again whenever it changes, polling once a second.
+ * When the drain starts, Watch sends NOT_SERVING (unless that was its last
+ * word) and ends at once: the client hears it while the port still serves,
+ * and the open stream does not hold the drain until its deadline.
  */
 export function createHealthService(state: HealthState): ServiceRegistration<typeof Health> {
   const statusOf = (service: string) => {
@@ -47,15 +55,38 @@ export function createHealthService(state: HealthState): ServiceRegistration<typ
         return { status };
       },
       async *watch(req, ctx) {
+        const wake = state.draining ? [ctx.signal, state.draining] : [ctx.signal];
         let last: ServingStatus | undefined;
         while (!ctx.signal.aborted) {
+          if (state.draining?.aborted) {
+            if (last !== ServingStatus.NOT_SERVING) yield { status: ServingStatus.NOT_SERVING };
+            return;
+          }
           const status = statusOf(req.service);
           if (status !== last) yield { status };
           last = status;
-          await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+          await sleep(1000, wake);
         }
       },
     },
     healthPolicy,
   );
+}
+
+/**
+ * sleep resolves after `ms`, or as soon as one of `signals` aborts; its timer
+ * keeps no process alive. (Not AbortSignal.any: a composite signal would be
+ * tied to the process-long drain signal for every Watch ever opened.)
+ */
+function sleep(ms: number, signals: readonly AbortSignal[]): Promise<void> {
+  if (signals.some((s) => s.aborted)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const s of signals) s.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms).unref();
+    for (const s of signals) s.addEventListener("abort", done, { once: true });
+  });
 }

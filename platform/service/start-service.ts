@@ -60,11 +60,21 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     version: loadBuildInfo({ gitSha: config.gitSha, buildTime: config.buildTime }).version,
     endpoint: config.otelEndpoint,
     sampleRatio: config.traceSampleRatio,
+    logger,
   });
-  const state = { started: false, draining: false };
+  // Aborted when the drain begins: readiness, /status and gRPC health all
+  // turn at once.
+  const draining = new AbortController();
+  const state = { started: false, draining: draining.signal };
   let database: Database<T> | undefined;
   const metrics = createMetrics(def.name);
-  const status = createServiceStatus({ config, registry: metrics.registry, logger, startedAt });
+  const status = createServiceStatus({
+    config,
+    registry: metrics.registry,
+    logger,
+    startedAt,
+    draining: draining.signal,
+  });
   const admin = createAdminServer(
     { started: () => state.started, ready: () => readiness(state, database) },
     { metrics, status: status.handler },
@@ -122,8 +132,9 @@ export async function startService<S extends ConfigShape, T extends Record<strin
   status.monitor.start();
   const served = new Set(registrations.map((r) => r.service.typeName));
   const health = createHealthService({
-    serving: () => state.started && !state.draining,
+    serving: () => state.started && !state.draining.aborted,
     services: served,
+    draining: state.draining,
   });
   const rpc = createRpcServer({
     services: [health, ...registrations],
@@ -153,15 +164,15 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     status: status.monitor,
     tlsReloader,
   };
-  const stop = once(() => drain(state, parts, config));
+  const stop = once(() => drain(draining, parts, config));
   return { name: def.name, rpcPort, adminPort, logger, status: status.monitor, stop };
 }
 
 async function readiness(
-  state: { started: boolean; draining: boolean },
+  state: { started: boolean; draining: AbortSignal },
   database: Database | undefined,
 ) {
-  if (state.draining) return { ok: false, reason: "draining" };
+  if (state.draining.aborted) return { ok: false, reason: "draining" };
   if (!state.started || database === undefined) return { ok: false, reason: "starting" };
   try {
     await database.ping();
@@ -185,7 +196,8 @@ interface Parts {
 }
 
 /**
- * drain is the graceful shutdown: readiness turns 503 first, then (after an
+ * drain is the graceful shutdown: readiness and `/status` turn 503 and gRPC
+ * health Watch streams end with NOT_SERVING first, then (after an
  * optional delay for load balancers to notice) the RPC port stops accepting
  * and in-flight calls finish until the deadline; then the status checks
  * stop (keeping their last results), consumers and the outbox relay stop
@@ -193,11 +205,11 @@ interface Parts {
  * start), the audit sealer seals what committed, and the database closes.
  */
 async function drain(
-  state: { draining: boolean },
+  draining: AbortController,
   parts: Parts,
   config: { shutdownDelayMs: number; shutdownTimeoutMs: number },
 ): Promise<void> {
-  state.draining = true;
+  draining.abort();
   parts.logger.info({ in_flight: parts.rpc.inFlight() }, "draining");
   if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
   await parts.rpc.shutdown(config.shutdownTimeoutMs);

@@ -41,6 +41,12 @@ export interface StatusMonitorOptions {
   readonly registry?: Registry;
   /** Logs each change of a subsystem's level. */
   readonly logger?: Logger;
+  /**
+   * Aborted when the service starts draining: from then on the overall
+   * status is ERROR "draining" (503 on `/status` and `/status/health`), as
+   * `/health/ready` says, whatever the checks last found.
+   */
+  readonly draining?: AbortSignal;
 }
 
 /** StatusMonitor runs status checks in the background and keeps their results. */
@@ -85,6 +91,14 @@ export function createStatusMonitor(options: StatusMonitorOptions): StatusMonito
   let started = false;
   let stopped = false;
   let cached: StatusSnapshot | undefined;
+  // The drain changes the overall status without any check running.
+  options.draining?.addEventListener(
+    "abort",
+    () => {
+      cached = undefined;
+    },
+    { once: true },
+  );
 
   const report = (entry: Entry, result: SubsystemStatus) => {
     // A run that ends during shutdown would report the closing database.
@@ -107,6 +121,10 @@ export function createStatusMonitor(options: StatusMonitorOptions): StatusMonito
     return entry.running.reported;
   };
   const runAll = () => Promise.all([...entries.values()].map(runEntry));
+  const current = () => {
+    cached ??= summarize(entries, started, options.draining?.aborted === true);
+    return cached;
+  };
 
   return {
     register(check) {
@@ -130,14 +148,10 @@ export function createStatusMonitor(options: StatusMonitorOptions): StatusMonito
       clearInterval(timer);
       timer = undefined;
     },
-    snapshot() {
-      cached ??= summarize(entries, started);
-      return cached;
-    },
+    snapshot: current,
     async refresh() {
       await runAll();
-      cached ??= summarize(entries, started);
-      return cached;
+      return current();
     },
   };
 }
@@ -198,9 +212,23 @@ function validateSubsystem(name: string, entries: ReadonlyMap<string, Entry>): v
   if (entries.has(name)) throw new Error(`status subsystem ${name} is registered twice`);
 }
 
-function summarize(entries: ReadonlyMap<string, Entry>, started: boolean): StatusSnapshot {
+function summarize(
+  entries: ReadonlyMap<string, Entry>,
+  started: boolean,
+  draining: boolean,
+): StatusSnapshot {
   const subsystems = new Map([...entries].map(([name, entry]) => [name, entry.result]));
-  // Until the service has started it cannot take traffic: 503, as /health/ready.
+  // Until the service has started, and once it drains, it takes no traffic:
+  // 503, as /health/ready, so a load balancer polling /status/health stops
+  // sending at the same moment. The subsystems keep their last results.
+  if (draining) {
+    return {
+      level: "ERROR",
+      message: "draining",
+      subsystems,
+      checkedAt: oldest(subsystems.values()),
+    };
+  }
   if (!started) {
     return { level: "ERROR", message: "starting", subsystems, checkedAt: undefined };
   }

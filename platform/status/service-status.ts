@@ -44,6 +44,8 @@ export interface ServiceStatusOptions {
   readonly logger: Logger;
   /** When the service started (ms since the epoch). */
   readonly startedAt: number;
+  /** Aborted when the service starts draining (StatusMonitorOptions.draining). */
+  readonly draining?: AbortSignal;
 }
 
 /** PlatformParts are the subsystems every service has. */
@@ -84,6 +86,7 @@ export function createServiceStatus(options: ServiceStatusOptions): ServiceStatu
     timeoutMs: config.statusTimeoutMs,
     registry: options.registry,
     logger: options.logger,
+    draining: options.draining,
   });
   const access = createStatusAccess({
     allow: config.statusAllow,

@@ -1,5 +1,6 @@
 import { context, propagation, ROOT_CONTEXT, type Tracer, trace } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { Logger } from "pino";
 import type { PlatformTracer } from "./lean-tracer.js";
 import { attr } from "./semconv.js";
 import { serviceNameProcessor } from "./service-name-processor.js";
@@ -35,6 +36,12 @@ export interface TracingOptions {
    * as soon as one asks for it.
    */
   readonly asyncContext?: boolean | undefined;
+  /**
+   * Where failed exports and OpenTelemetry's warnings are logged
+   * (logTelemetryErrors); the first call's, like `sampleRatio`. Without
+   * one they go nowhere.
+   */
+  readonly logger?: Logger | undefined;
 }
 
 /** Tracing is a handle on the process's tracing. */
@@ -48,7 +55,8 @@ export interface Tracing {
   /**
    * Flushes, and releases this handle; the last handle of the process
    * shuts the provider down and unregisters it. It never rejects: spans
-   * are telemetry, and an unreachable collector must not stop a drain.
+   * are telemetry, and an unreachable collector must not stop a drain (it
+   * is logged instead).
    * Safe to call twice.
    */
   shutdown(): Promise<void>;
@@ -59,16 +67,18 @@ export interface Tracing {
  * `endpoint` is set: spans are batched (EncodingBatchProcessor, the SDK's
  * BatchSpanProcessor encoding each span as it ends) to an OTLP/gRPC
  * exporter, context follows async calls (AsyncLocalStorage) unless
- * `asyncContext` is false, and W3C
- * `traceparent` is the propagation format. Without an endpoint nothing is
- * loaded or registered and the platform makes no spans at all.
+ * `asyncContext` is false, W3C `traceparent` is the propagation format, and
+ * failed exports and OpenTelemetry's warnings are logged to `logger`
+ * (logTelemetryErrors).
+ * Without an endpoint nothing is loaded or registered and the platform
+ * makes no spans at all.
  *
  * There is one provider per process. Several services started in one
  * process (dev, tests) share it: a later call with the same endpoint, or
  * none, reuses it; a different endpoint is refused. The resource's
  * `service.name` is therefore the first service's; each span also carries
  * `service.name` as an attribute naming its own service (see
- * serviceNameProcessor), and `sampleRatio` is the first call's.
+ * serviceNameProcessor), and `sampleRatio` and `logger` are the first call's.
  *
  * Call it, and await it, before building servers and clients: they check
  * once, when built, whether to trace.
@@ -129,9 +139,9 @@ function handle(active: ActiveTracing, service: string): Tracing {
       if (released) return;
       released = true;
       const provider = await active.ready;
-      if (--active.refs > 0) return provider.forceFlush().catch(() => {});
+      if (--active.refs > 0) return provider.forceFlush().catch(provider.report);
       setActiveTracing(undefined);
-      await provider.shutdown().catch(() => {});
+      await provider.shutdown();
       trace.disable();
       context.disable();
       propagation.disable();
@@ -142,16 +152,28 @@ function handle(active: ActiveTracing, service: string): Tracing {
 // The SDK and exporter load only when tracing is on: they are most of
 // OpenTelemetry's start-up cost, and a process without an endpoint skips it.
 async function register(endpoint: string, options: TracingOptions): Promise<TracingProvider> {
-  const [sdk, { resourceFromAttributes, defaultResource }, core, hooks, lean, exporter, batching] =
-    await Promise.all([
-      import("@opentelemetry/sdk-trace-base"),
-      import("@opentelemetry/resources"),
-      import("@opentelemetry/core"),
-      import("@opentelemetry/context-async-hooks"),
-      import("./lean-tracer.js"),
-      import("./otlp-trace-exporter.js"),
-      import("./encoding-batch-processor.js"),
-    ]);
+  const [
+    sdk,
+    { resourceFromAttributes, defaultResource },
+    core,
+    hooks,
+    lean,
+    exporter,
+    batching,
+    errors,
+  ] = await Promise.all([
+    import("@opentelemetry/sdk-trace-base"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/core"),
+    import("@opentelemetry/context-async-hooks"),
+    import("./lean-tracer.js"),
+    import("./otlp-trace-exporter.js"),
+    import("./encoding-batch-processor.js"),
+    import("./log-telemetry-errors.js"),
+  ]);
+  // First, so that the batch processor's warnings about its settings are logged.
+  const telemetryErrors = options.logger && errors.logTelemetryErrors(options.logger);
+  const report = (err: unknown) => telemetryErrors?.report(err);
   const ratio = options.sampleRatio ?? 1;
   const resource = defaultResource().merge(
     resourceFromAttributes({
@@ -167,6 +189,7 @@ async function register(endpoint: string, options: TracingOptions): Promise<Trac
     spanProcessors: [serviceNameProcessor(), batch],
   });
   if (!trace.setGlobalTracerProvider(provider)) {
+    telemetryErrors?.close();
     throw new Error("another OpenTelemetry tracer provider is registered in this process");
   }
   propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
@@ -185,7 +208,13 @@ async function register(endpoint: string, options: TracingOptions): Promise<Trac
       context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
     },
     forceFlush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    report,
+    async shutdown() {
+      // Spans the collector did not take at shutdown are logged, not thrown:
+      // a drain must not stop on telemetry.
+      await provider.shutdown().catch(report);
+      telemetryErrors?.close();
+    },
     tracer(service) {
       let tracer = tracers.get(service);
       if (tracer === undefined) {

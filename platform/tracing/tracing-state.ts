@@ -5,6 +5,9 @@ export interface TracingProvider {
   /** Registers the AsyncLocalStorage context manager, once (TracingOptions.asyncContext). */
   enableAsyncContext(): void;
   forceFlush(): Promise<void>;
+  /** Logs a failure to the logger given to startTracing, if any. */
+  report(err: unknown): void;
+  /** Exports what is left and stops; never rejects (a failure is reported). */
   shutdown(): Promise<void>;
   /** The platform's tracer for a service, one per name (see createLeanTracer). */
   tracer(service: string): PlatformTracer;
