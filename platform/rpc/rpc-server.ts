@@ -122,6 +122,7 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     listen: (port, host) => listen(server, port, host),
     setTls: (tls) => server.setSecureContext(secureContextOptions(tls)),
     async shutdown(deadlineMs) {
+      const deadline = Date.now() + deadlineMs;
       server.close();
       for (const session of sessions) closeGracefully(session);
       if (inFlight > 0) {
@@ -135,6 +136,11 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
           { in_flight: inFlight, deadline_ms: deadlineMs },
           "drain deadline reached; cutting calls",
         );
+      } else {
+        // A call's stream closes when its last frames are queued, not sent:
+        // destroying its session now would cut them (the client would see
+        // CANCEL instead of the trailers). Closed sessions flush first.
+        await closeSessions(sessions, Math.min(SESSION_FLUSH_MS, deadline - Date.now()));
       }
       for (const session of sessions) session.destroy();
     },
@@ -146,6 +152,32 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
 function secureContextOptions(tls: RpcServerOptions["tls"]) {
   const { cert, key, ca } = tls;
   return { cert, key, ca, minVersion: "TLSv1.2" as const };
+}
+
+// How long an idle session may take to flush and close once every call is
+// done, before it is destroyed: a peer that stopped reading must not hold
+// the drain.
+const SESSION_FLUSH_MS = 1_000;
+
+// closeSessions closes every session (once its streams are done, which they
+// are) and resolves when all have closed, or after `withinMs`.
+function closeSessions(sessions: ReadonlySet<Http2Session>, withinMs: number): Promise<void> {
+  const open = [...sessions].filter((s) => !s.destroyed);
+  if (open.length === 0 || withinMs <= 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    let left = open.length;
+    const timer = setTimeout(resolve, withinMs);
+    timer.unref();
+    for (const session of open) {
+      session.once("close", () => {
+        if (--left === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      if (!session.closed) session.close();
+    }
+  });
 }
 
 /**

@@ -11,25 +11,24 @@ import { startTestIdentity, type TestIdentity } from "../support/start-test-iden
 // Far longer than the drain may take here: an open Watch that held the
 // drain would show as a stop that lasts until this deadline.
 const SHUTDOWN_TIMEOUT_MS = 20_000;
-// As deployed (deploy/ uses 5 s): the Watch ends while the drain waits for
-// load balancers, before the RPC port closes. With no delay it ends as the
-// port closes, and the server's sessions are destroyed as soon as the last
-// call closes, which can cut its trailers (rpc-server.ts).
-const SHUTDOWN_DELAY_MS = 300;
 
-let identity: TestIdentity;
-let stopping: Promise<void> | undefined;
-beforeAll(async () => {
-  identity = await startTestIdentity({
-    SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
-    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+// With a delay, as deployed (deploy/ uses 5 s), the Watch ends while the
+// drain waits for load balancers; with none it ends as the RPC port closes,
+// the last call of the drain, whose trailers must still reach the client
+// (sessions flush before they are destroyed: rpc-server.ts).
+describe.each([300, 0])("grpc.health.v1 Watch during a drain (SHUTDOWN_DELAY_MS=%i)", (delayMs) => {
+  let identity: TestIdentity;
+  let stopping: Promise<void> | undefined;
+  beforeAll(async () => {
+    identity = await startTestIdentity({
+      SHUTDOWN_DELAY_MS: String(delayMs),
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    });
   });
-});
-afterAll(async () => {
-  await (stopping ?? identity?.stop());
-});
+  afterAll(async () => {
+    await (stopping ?? identity?.stop());
+  });
 
-describe("grpc.health.v1 Watch during a drain", () => {
   it("sends NOT_SERVING and ends, so the drain does not wait for it", async () => {
     const { cert, key, ca } = identity.gateway;
     const health = createClient(
