@@ -21,6 +21,8 @@ export interface NewEvent<Desc extends DescMessage = DescMessage> {
   readonly source: string;
   /** W3C `traceparent` of the request that caused it, if any. */
   readonly traceParent?: string | undefined;
+  /** Request id (`X-Request-ID`) of the request that caused it, if any. */
+  readonly requestId?: string | undefined;
 }
 
 /**
@@ -43,6 +45,7 @@ export function createEnvelope<Desc extends DescMessage>(event: NewEvent<Desc>):
     subjectKey: event.subjectKey,
     payload: anyPack(event.schema, event.message),
     traceParent: event.traceParent ?? "",
+    requestId: event.requestId ?? "",
   });
 }
 

@@ -65,6 +65,8 @@ export type OutboxTable = ReturnType<typeof createOutboxTable>;
 export const eventHeader = Object.freeze({
   /** W3C trace context (https://www.w3.org/TR/trace-context/#traceparent-header). */
   traceParent: "traceparent",
+  /** The causing request's id, as RPC metadata carries it. */
+  requestId: "x-request-id",
   /** The envelope's subject key, for tools that route without decoding. */
   subjectKey: "Pp-Subject-Key",
 });
@@ -106,5 +108,6 @@ const writeTime = sql`clock_timestamp()`;
 function headersOf(envelope: EventEnvelope): Record<string, string> {
   const headers: Record<string, string> = { [eventHeader.subjectKey]: envelope.subjectKey };
   if (envelope.traceParent !== "") headers[eventHeader.traceParent] = envelope.traceParent;
+  if (envelope.requestId !== "") headers[eventHeader.requestId] = envelope.requestId;
   return headers;
 }

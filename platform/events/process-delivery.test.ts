@@ -53,17 +53,24 @@ describe("processDelivery", () => {
     expect(calls).toEqual(["ack"]);
   });
 
-  it("names the event's trace in the lines of a failed delivery", async () => {
+  it("names the event's request and trace in the lines of a failed delivery", async () => {
     const capture = createLogCapture();
     const logs = createLogger({ service: "test", level: "info", destination: capture.stream });
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-    const traced = delivery(3, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    const traced = delivery(3, {
+      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      "x-request-id": "req-42",
+    });
     await processDelivery(spec, delivery(1), boom, recorder().control, logs);
     await processDelivery(spec, traced, boom, recorder().control, logs);
     const [untracedLine, deadLetterLine] = capture.lines();
     expect(untracedLine).toMatchObject({ msg: "event handler failed", msgId: "e-1" });
     expect(untracedLine).not.toHaveProperty("trace_id");
-    expect(deadLetterLine).toMatchObject({ msg: "event dead-lettered", trace_id: traceId });
+    expect(deadLetterLine).toMatchObject({
+      msg: "event dead-lettered",
+      trace_id: traceId,
+      request_id: "req-42",
+    });
   });
 
   it("naks a failed delivery with the backoff for its attempt", async () => {

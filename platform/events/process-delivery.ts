@@ -98,7 +98,7 @@ async function deadLetter(
 }
 
 // What names the delivery in a line: the broker's coordinates, and the
-// trace the event was written in (its traceparent header), so a failed
+// request and trace the event was written in (its headers), so a failed
 // consumer's lines join the request that caused them.
 function where(delivery: Delivery) {
   return {
@@ -107,6 +107,7 @@ function where(delivery: Delivery) {
     streamSequence: delivery.streamSequence,
     deliveryCount: delivery.deliveryCount,
     msgId: delivery.msgId,
+    request_id: delivery.headers[eventHeader.requestId],
     trace_id: traceContextFrom(delivery.headers[eventHeader.traceParent])?.traceId,
   };
 }

@@ -122,6 +122,7 @@ async function createOrder(
       subjectKey: row.orderId,
       source: "orders",
       traceParent: order.traceParent,
+      requestId: caller.requestId,
     });
     await auditCreated(tx, row, caller);
     return row;
@@ -176,6 +177,7 @@ async function changeStatus(
     subjectKey: orderId,
     source: "orders",
     traceParent,
+    requestId: caller.requestId,
   });
   await auditStatusChange(tx, previous, row!, caller);
   return row!;

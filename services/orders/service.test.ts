@@ -287,6 +287,29 @@ describe("OrderService audit log", () => {
     expect(await verifyAuditChain(ordersDb.db, schema.auditLog)).toMatchObject({ ok: true });
   });
 
+  it("gives each event the request id its audit row names", async () => {
+    const { order } = await orders.createOrder({ userId, items, currency: "EUR" });
+    const orderId = order!.orderId;
+    await orders.cancelOrder({ orderId, version: 1n });
+    const audited = await ordersDb.db
+      .select({ requestId: schema.auditLog.requestId })
+      .from(schema.auditLog)
+      .where(eq(schema.auditLog.target, `order:${orderId}`))
+      .orderBy(asc(schema.auditLog.id));
+    const events = await ordersDb.db
+      .select({ headers: schema.outbox.headers })
+      .from(schema.outbox)
+      .where(sql`${schema.outbox.headers}->>'Pp-Subject-Key' = ${orderId}`)
+      .orderBy(asc(schema.outbox.createdAt));
+    expect(audited.map((row) => row.requestId)).toEqual([
+      expect.stringMatching(/^[0-9a-f-]{36}$/),
+      expect.stringMatching(/^[0-9a-f-]{36}$/),
+    ]);
+    expect(events.map((row) => row.headers["x-request-id"])).toEqual(
+      audited.map((row) => row.requestId),
+    );
+  });
+
   it("records nothing for a refused change or a retried create", async () => {
     const requestId = crypto.randomUUID();
     const { order } = await orders.createOrder({ userId, items, currency: "EUR", requestId });

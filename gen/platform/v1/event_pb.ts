@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file platform/v1/event.proto.
  */
 export const file_platform_v1_event: GenFile = /*@__PURE__*/
-  fileDesc("ChdwbGF0Zm9ybS92MS9ldmVudC5wcm90bxILcGxhdGZvcm0udjEi0gEKDUV2ZW50RW52ZWxvcGUSEAoIZXZlbnRfaWQYASABKAkSDAoEdHlwZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgFEi4KCm9jY3VyX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnNvdXJjZRgFIAEoCRITCgtzdWJqZWN0X2tleRgGIAEoCRIlCgdwYXlsb2FkGAcgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIUCgx0cmFjZV9wYXJlbnQYCCABKAkiLQoMRXZlbnRPcHRpb25zEgwKBHR5cGUYASABKAkSDwoHdmVyc2lvbhgCIAEoBTpSCgVldmVudBIfLmdvb2dsZS5wcm90b2J1Zi5NZXNzYWdlT3B0aW9ucxi5jgMgASgLMhkucGxhdGZvcm0udjEuRXZlbnRPcHRpb25zUgVldmVudGIGcHJvdG8z", [file_google_protobuf_any, file_google_protobuf_descriptor, file_google_protobuf_timestamp]);
+  fileDesc("ChdwbGF0Zm9ybS92MS9ldmVudC5wcm90bxILcGxhdGZvcm0udjEi5gEKDUV2ZW50RW52ZWxvcGUSEAoIZXZlbnRfaWQYASABKAkSDAoEdHlwZRgCIAEoCRIPCgd2ZXJzaW9uGAMgASgFEi4KCm9jY3VyX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnNvdXJjZRgFIAEoCRITCgtzdWJqZWN0X2tleRgGIAEoCRIlCgdwYXlsb2FkGAcgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIUCgx0cmFjZV9wYXJlbnQYCCABKAkSEgoKcmVxdWVzdF9pZBgJIAEoCSItCgxFdmVudE9wdGlvbnMSDAoEdHlwZRgBIAEoCRIPCgd2ZXJzaW9uGAIgASgFOlIKBWV2ZW50Eh8uZ29vZ2xlLnByb3RvYnVmLk1lc3NhZ2VPcHRpb25zGLmOAyABKAsyGS5wbGF0Zm9ybS52MS5FdmVudE9wdGlvbnNSBWV2ZW50YgZwcm90bzM", [file_google_protobuf_any, file_google_protobuf_descriptor, file_google_protobuf_timestamp]);
 
 /**
  * EventEnvelope wraps one event on the wire and in the outbox. Consumers read
@@ -87,6 +87,14 @@ export type EventEnvelope = Message<"platform.v1.EventEnvelope"> & {
    * @generated from field: string trace_parent = 8;
    */
   traceParent: string;
+
+  /**
+   * Request id (`X-Request-ID`) of the request that caused the event, empty
+   * if none: a consumer's log lines name it, as every hop of a request does.
+   *
+   * @generated from field: string request_id = 9;
+   */
+  requestId: string;
 };
 
 /**
