@@ -56,6 +56,12 @@ function gatewaySettings() {
     buildTime: platform.buildTime,
     otelEndpoint: platform.otelEndpoint,
     traceSampleRatio: platform.traceSampleRatio,
+    traceTrustClient: env(
+      "TRACE_TRUST_CLIENT",
+      bool(),
+      "Whether a client's traceparent parents the request's span (and its sampled flag is followed); when false each request starts its own trace, linked to the client's",
+      { default: true },
+    ),
     databaseUrl: platform.databaseUrl,
     dataDir: platform.dataDir,
     dbPoolMax: platform.dbPoolMax,

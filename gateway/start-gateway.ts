@@ -198,6 +198,7 @@ async function createListener(
     requestTimeoutMs: config.requestTimeoutMs,
     logger,
     metrics,
+    trustClientTrace: config.traceTrustClient,
     authenticate: edge.authenticate,
     rateLimits: {
       limits: rateLimitsOf(config),

@@ -122,6 +122,12 @@ export interface GatewayHandlerOptions {
   readonly idempotency?: IdempotencyStore;
   /** The CORS allow-list; none (no CORS headers) without. */
   readonly cors?: CorsOptions;
+  /**
+   * Whether a client's `traceparent` parents the request's span (default
+   * true); false makes each request a new trace linked to the client's
+   * (see httpRequestTracer).
+   */
+  readonly trustClientTrace?: boolean;
 }
 
 /** A Node `request` listener, for `http.createServer` or `http2.createSecureServer` (compat API). */
@@ -217,7 +223,7 @@ export function createGatewayHandler(options: GatewayHandlerOptions): GatewayReq
       serve(gateway, req, res, undefined).catch(() => res.destroy());
     };
   }
-  const traceRequest = httpRequestTracer(tracer);
+  const traceRequest = httpRequestTracer(tracer, { trustCaller: options.trustClientTrace ?? true });
   return (req, res) => {
     traceRequest(req, res, (span) => serve(gateway, req, res, span)).catch(() => res.destroy());
   };

@@ -14,12 +14,29 @@ export type TraceHttpRequest = <T>(
   serve: (span: Span) => Promise<T>,
 ) => Promise<T>;
 
+/** HttpRequestTracerOptions are how a server treats its clients' trace context. */
+export interface HttpRequestTracerOptions {
+  /**
+   * Whether a client's `traceparent` parents the request's span, its
+   * sampled flag followed (default true). A public edge may refuse that:
+   * any client could otherwise force every request it sends to be traced
+   * through every service, or pick its trace ids. When false, each request
+   * starts a trace of its own (sampled by the process's ratio) with a link
+   * to the client's span, as OpenTelemetry advises for public endpoints.
+   */
+  readonly trustCaller?: boolean;
+}
+
 /**
  * httpRequestTracer is {@link traceHttpRequest} bound to `tracer` once, when
  * the server is built.
  */
-export function httpRequestTracer(tracer: Tracer): TraceHttpRequest {
+export function httpRequestTracer(
+  tracer: Tracer,
+  options: HttpRequestTracerOptions = {},
+): TraceHttpRequest {
   const startChild = childSpanStarter(tracer);
+  const trustCaller = options.trustCaller ?? true;
   return (req, res, serve) => {
     const method = req.method ?? "GET";
     const url = req.url ?? "/";
@@ -30,8 +47,16 @@ export function httpRequestTracer(tracer: Tracer): TraceHttpRequest {
       [attr.urlPath]: query < 0 ? url : url.slice(0, query),
       [attr.urlScheme]: (req.socket as TLSSocket).encrypted ? "https" : "http",
     };
-    const parent = caller === undefined ? undefined : remoteSpanContext(caller);
-    const span = startChild(method, SpanKind.SERVER, attributes, parent);
+    const remote = caller === undefined ? undefined : remoteSpanContext(caller);
+    const span =
+      trustCaller || remote === undefined
+        ? startChild(method, SpanKind.SERVER, attributes, remote)
+        : tracer.startSpan(method, {
+            kind: SpanKind.SERVER,
+            attributes,
+            root: true,
+            links: [{ context: remote }],
+          });
     res.once("close", () => {
       span.setAttribute(attr.httpResponseStatusCode, res.statusCode);
       endSpan(span, res.statusCode >= 500 ? String(res.statusCode) : undefined);

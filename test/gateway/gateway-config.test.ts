@@ -28,6 +28,14 @@ describe("gateway edge config", () => {
     expect(config.idempotencyRetentionMs).toBe(24 * 3_600_000);
   });
 
+  it("trusts a client's traceparent unless TRACE_TRUST_CLIENT says otherwise", () => {
+    expect(loadGatewayConfig({}).traceTrustClient).toBe(true);
+    expect(loadGatewayConfig({ TRACE_TRUST_CLIENT: "false" }).traceTrustClient).toBe(false);
+    expect(problemsOf({ TRACE_TRUST_CLIENT: "maybe" })).toEqual([
+      expect.stringContaining("TRACE_TRUST_CLIENT"),
+    ]);
+  });
+
   it("reads budgets as requests/seconds, or off", () => {
     const config = loadGatewayConfig({ RATE_LIMIT_AUTH: "5/300", RATE_LIMIT_EXPENSIVE: "off" });
     expect(rateLimitsOf(config).auth).toEqual({ quota: 5, windowS: 300 });

@@ -39,6 +39,8 @@ export interface ReceivedSpan {
   readonly parentSpanId: string;
   /** The W3C tracestate the span carries; "" when none. */
   readonly traceState: string;
+  /** The spans it links to. */
+  readonly links: readonly { readonly traceId: string; readonly spanId: string }[];
   readonly name: string;
   /** "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", ... */
   readonly kind: string;
@@ -127,6 +129,10 @@ function decode(bytes: Buffer): ReceivedSpan[] {
           spanId: hex(span.spanId),
           parentSpanId: hex(span.parentSpanId),
           traceState: span.traceState ?? "",
+          links: (span.links ?? []).map((link: { traceId: Uint8Array; spanId: Uint8Array }) => ({
+            traceId: hex(link.traceId),
+            spanId: hex(link.spanId),
+          })),
           name: span.name,
           kind: span.kind,
           attributes: attributesOf(span.attributes),
