@@ -18,8 +18,9 @@ export interface FingerprintedRequest {
  * parameters sorted by name (stable, so a repeated parameter keeps its
  * order, which is meaningful), and the body as JSON with object keys
  * sorted, so formatting and key order do not matter. A retry with the same
- * key and another fingerprint is refused (422), as Stripe compares
- * parameters; the body's hash is stored, never the body.
+ * key and another fingerprint is refused (422, as the IETF Idempotency-Key
+ * draft asks), as Stripe compares parameters; the body's hash is stored,
+ * never the body.
  */
 export function idempotencyFingerprint(request: FingerprintedRequest): string {
   const query = new URLSearchParams(request.query);

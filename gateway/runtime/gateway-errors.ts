@@ -140,8 +140,9 @@ const exactStatus: ReadonlyMap<string, number> = new Map<ErrorCode, number>([
   ["METHOD_NOT_ALLOWED", 405],
   ["PAYLOAD_TOO_LARGE", 413],
   ["UNSUPPORTED_MEDIA_TYPE", 415],
-  // 422 (RFC 9110 §15.5.21), as Stripe answers a reused key: the request is
-  // well-formed but cannot be processed as its key's first request was.
+  // 422 (RFC 9110 §15.5.21), as the IETF Idempotency-Key draft asks for a
+  // key reused with another payload (Stripe answers 400 idempotency_error):
+  // the request is well-formed but cannot be processed as its key's first was.
   ["IDEMPOTENCY_KEY_REUSED", 422],
 ]);
 
