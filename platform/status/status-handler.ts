@@ -25,6 +25,8 @@ export type StatusHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 type Format = "text" | "json";
 
+const CHALLENGE = { "www-authenticate": 'Basic realm="status"' };
+
 /**
  * createStatusHandler serves the status pages from the monitor's cache; no
  * request runs a check. 200 for OK and WARN, 503 for ERROR.
@@ -32,10 +34,12 @@ type Format = "text" | "json";
  * - `/status/health` is for load balancers: `status: OK` or `status: ERROR`,
  *   nothing else, for anyone.
  * - `/status` and `/status/<subsystem>` show the details to allow-listed
- *   addresses and basic-auth holders; anyone else gets the overall level
- *   alone (no message: it may name hosts), with `WWW-Authenticate` so a
- *   browser asks for credentials. Unknown subsystems are 404, for those
- *   who may see which ones exist.
+ *   addresses and basic-auth holders. A request without credentials gets
+ *   the overall level alone (no message: it may name hosts), 200 or 503 as
+ *   for anyone, with `WWW-Authenticate` naming the scheme; one with wrong
+ *   credentials gets 401, so a browser asks again and a script learns its
+ *   secret is wrong instead of reading a summary. Unknown subsystems are
+ *   404, for those who may see which ones exist.
  *
  * Plain `key: value` text by default; JSON for `Accept: application/json`
  * or `?format=json`.
@@ -50,9 +54,11 @@ export function createStatusHandler(options: StatusHandlerOptions): StatusHandle
     }
     const authorization = req.headers.authorization;
     if (!options.access.canSeeDetails(req.socket.remoteAddress, authorization)) {
-      return sendLevel(res, format, snapshot.level, {
-        "www-authenticate": 'Basic realm="status"',
-      });
+      if (authorization !== undefined) {
+        const body = format === "json" ? '{"error":"wrong credentials"}' : "error: wrong credentials\n";
+        return send(res, 401, format, body, CHALLENGE);
+      }
+      return sendLevel(res, format, snapshot.level, CHALLENGE);
     }
     const shown = select(snapshot, url.pathname);
     if (shown === undefined) return send(res, 404, "text", "not found\n");
