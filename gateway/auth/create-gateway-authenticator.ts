@@ -18,12 +18,12 @@ export function createGatewayAuthenticator(
   routes: readonly RouteSpec[],
 ): GatewayAuthenticator {
   const policies = new Map(routes.map((r) => [r, rpcPolicyOf(r.method)]));
-  return async (req, route, span): Promise<Principal | undefined> => {
+  return async (req, route, span, requestId): Promise<Principal | undefined> => {
     const policy = policies.get(route) ?? rpcPolicyOf(route.method);
     // Sign-up, sign-in and the key set act for nobody; a stale token sent
     // along must not make them fail.
     if (policy.anonymous) return undefined;
-    const principal = await authenticate(req.headers.authorization, span);
+    const principal = await authenticate(req.headers.authorization, span, requestId);
     authorizePrincipal(policy, principal, true);
     return principal;
   };

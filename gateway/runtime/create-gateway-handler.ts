@@ -89,6 +89,8 @@ export type GatewayAuthenticator = (
   route: RouteSpec,
   /** The request's span when tracing: a call the check makes hangs under it. */
   span: Span | undefined,
+  /** The request's id (X-Request-ID), which a call the check makes carries. */
+  requestId: string,
 ) => EdgePrincipal | undefined | Promise<EdgePrincipal | undefined>;
 
 /** GatewayHandlerOptions configures createGatewayHandler. */
@@ -304,7 +306,7 @@ async function authenticate(
   m: MatchedRequest,
 ): Promise<EdgePrincipal | undefined> {
   try {
-    return await authenticator(m.req, m.route, m.span);
+    return await authenticator(m.req, m.route, m.span, m.requestId);
   } catch (err) {
     gateway.rateLimit?.(m.req, m.res, m.route, undefined);
     throw err;

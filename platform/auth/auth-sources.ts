@@ -4,6 +4,7 @@ import type { JWTVerifyGetKey } from "jose";
 import { ApiKeyService } from "../../gen/identity/v1/api_key_service_pb.js";
 import { AuthService } from "../../gen/identity/v1/auth_service_pb.js";
 import { callUnder } from "../client/call-parent.js";
+import { REQUEST_ID_HEADER } from "../rpc/request-id.js";
 import type { ApiKeyVerifier } from "./authenticator.js";
 import type { Principal } from "./principal.js";
 import { createRefreshingKeySet } from "./refreshing-key-set.js";
@@ -33,7 +34,7 @@ export function createIdentityAuthSources(transport: Transport): AuthSources {
       const { keys: jwks } = await auth.getJwks({}, { timeoutMs: 2_000 });
       return jwks as unknown as PublicJwk[];
     }),
-    apiKeys: (secret, parent) => verifyRemotely(keys, secret, parent),
+    apiKeys: (secret, parent, requestId) => verifyRemotely(keys, secret, parent, requestId),
   };
 }
 
@@ -41,11 +42,16 @@ async function verifyRemotely(
   keys: Client<typeof ApiKeyService>,
   secret: string,
   parent: Span | undefined,
+  requestId: string | undefined,
 ): Promise<Principal> {
   try {
     const found = await keys.verifyApiKey(
       { secret },
-      { timeoutMs: 2_000, contextValues: callUnder(parent) },
+      {
+        timeoutMs: 2_000,
+        contextValues: callUnder(parent),
+        headers: requestId === undefined ? undefined : { [REQUEST_ID_HEADER]: requestId },
+      },
     );
     return Object.freeze({
       kind: "api_key",

@@ -7,9 +7,14 @@ import { createVerifiedCache } from "./verified-cache.js";
 
 /**
  * ApiKeyVerifier resolves an API key to the principal it acts for, or
- * UNAUTHENTICATED. A lookup it makes hangs under `parent` when given.
+ * UNAUTHENTICATED. A lookup it makes hangs under `parent` when given and
+ * carries `requestId`, the id of the request being checked.
  */
-export type ApiKeyVerifier = (secret: string, parent?: Span) => Promise<Principal>;
+export type ApiKeyVerifier = (
+  secret: string,
+  parent?: Span,
+  requestId?: string,
+) => Promise<Principal>;
 
 /**
  * Authenticator verifies an `Authorization` header value. Undefined in,
@@ -20,10 +25,12 @@ export type ApiKeyVerifier = (secret: string, parent?: Span) => Promise<Principa
  * always a rejected promise. `parent` is the span of the request being
  * checked, for a process that passes parents explicitly (the gateway);
  * without it, calls the check makes hang under the active span.
+ * `requestId` is that request's id, which those calls pass on.
  */
 export type Authenticator = (
   authorization: string | undefined,
   parent?: Span,
+  requestId?: string,
 ) => Principal | undefined | Promise<Principal | undefined>;
 
 /** AuthenticatorOptions configure {@link createAuthenticator}. */
@@ -47,18 +54,22 @@ const BEARER = /^bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const ttl = options.apiKeyCacheMs ?? 5_000;
   const keys = createVerifiedCache<Principal>(10_000);
-  const verifyKey = (secret: string, parent: Span | undefined): Principal | Promise<Principal> => {
+  const verifyKey = (
+    secret: string,
+    parent: Span | undefined,
+    requestId: string | undefined,
+  ): Principal | Promise<Principal> => {
     // Cached under the key's hash: the map never holds a usable secret.
     const id = hashApiKey(secret);
     const now = Date.now();
     const cached = keys.get(id, now);
     if (cached !== undefined) return cached;
-    return options.apiKeys(secret, parent).then((principal) => {
+    return options.apiKeys(secret, parent, requestId).then((principal) => {
       keys.set(id, principal, now + ttl);
       return principal;
     });
   };
-  return (authorization, parent) => {
+  return (authorization, parent, requestId) => {
     if (authorization === undefined || authorization === "") return undefined;
     const credential = BEARER.exec(authorization)?.[1];
     if (credential === undefined) {
@@ -66,6 +77,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         new ConnectError("expected Authorization: Bearer <token>", Code.Unauthenticated),
       );
     }
-    return isApiKey(credential) ? verifyKey(credential, parent) : options.tokens(credential);
+    return isApiKey(credential)
+      ? verifyKey(credential, parent, requestId)
+      : options.tokens(credential);
   };
 }

@@ -4,6 +4,7 @@ import { authorizePrincipal } from "../auth/authorize-principal.js";
 import { type Principal, principalKey } from "../auth/principal.js";
 import { requestHeaderOf } from "./lean-handler-context.js";
 import { peerKey } from "./peer.js";
+import { requestIdKey } from "./request-id.js";
 import { GATEWAY_SERVICE, type RpcPolicy } from "./rpc-policy.js";
 
 /**
@@ -41,7 +42,7 @@ export function createCallAuthenticator(
     if (authenticate === undefined) {
       throw new ConnectError("this service verifies no credentials", Code.Unauthenticated);
     }
-    const verified = authenticate(authorization);
+    const verified = authenticate(authorization, undefined, ctx.values.get(requestIdKey));
     if (verified instanceof Promise) {
       return verified.then((principal) => admit(policy, principal, fromGateway, ctx));
     }

@@ -153,6 +153,11 @@ describe("a traced gateway without a context manager", () => {
         ["identity.v1.ApiKeyService/VerifyApiKey", "SPAN_KIND_CLIENT"],
         ["identity.v1.UserService/GetUser", "SPAN_KIND_CLIENT"],
       ]);
+      // identity serves the key check as part of the same request: its id.
+      const keyCheck = childrenOf(getServer!).find((s) => s.name.endsWith("VerifyApiKey"));
+      expect(childrenOf(keyCheck!).map((s) => [s.kind, s.attributes.request_id])).toEqual([
+        ["SPAN_KIND_SERVER", read.headers["x-request-id"]],
+      ]);
       // The gateway's only roots are its requests and the signing-key set's
       // refresh, which serves every request, not one.
       const gatewayRoots = spans.filter(
