@@ -53,6 +53,15 @@ describe("createAuthenticator", () => {
     }
   });
 
+  it("refuses a ppk_ credential of the wrong shape without asking the key verifier", async () => {
+    const { authenticate, seen } = authenticator();
+    const key = generateApiKey().secret;
+    for (const bad of ["ppk_short", `${key}${"A".repeat(200)}`, `${key.slice(0, -1)}!`]) {
+      expect(await code(authenticate(`Bearer ${bad}`)), bad).toBe(Code.Unauthenticated);
+    }
+    expect(seen.keys).toEqual([]);
+  });
+
   it("sends JWTs to the token verifier and ppk_ keys to the key verifier, any scheme case", async () => {
     const { authenticate, seen } = authenticator();
     const key = generateApiKey().secret;

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Span } from "@opentelemetry/api";
-import { hashApiKey, isApiKey } from "./api-key-format.js";
+import { apiKeyLookup, hashApiKey, isApiKey } from "./api-key-format.js";
 import type { Principal } from "./principal.js";
 import type { TokenVerifier } from "./token-verifier.js";
 import { createVerifiedCache } from "./verified-cache.js";
@@ -59,6 +59,12 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     parent: Span | undefined,
     requestId: string | undefined,
   ): Principal | Promise<Principal> => {
+    // A key of the wrong shape is refused here: asking identity would
+    // cost a call and a query (or fail its validation, which is not a
+    // refusal), for a credential that cannot exist.
+    if (apiKeyLookup(secret) === undefined) {
+      return Promise.reject(new ConnectError("malformed API key", Code.Unauthenticated));
+    }
     // Cached under the key's hash: the map never holds a usable secret.
     const id = hashApiKey(secret);
     const now = Date.now();
