@@ -14,8 +14,12 @@ export interface IdempotentRequest {
   readonly fingerprint: string;
   /** The request's span when tracing: the store's statements hang under it. */
   readonly span?: Span | undefined;
-  /** Runs the request (the upstream call) and renders its success. */
-  execute(): Promise<StoredResponse>;
+  /**
+   * Runs the request (the upstream call) and renders its success: what the
+   * client gets, and what is kept for replays, the same but for any secret
+   * it shows once (see withoutRedactedFields).
+   */
+  execute(): Promise<{ readonly sent: StoredResponse; readonly kept: StoredResponse }>;
   /** Renders a failure of `execute` as the response the client gets. */
   renderError(err: unknown): StoredResponse;
   /** Told when the store could not record an outcome; the client is answered anyway. */
@@ -43,8 +47,8 @@ const NOT_EXECUTED: ReadonlySet<Code> = new Set([
 /**
  * runIdempotent serves a request under its Idempotency-Key, with Stripe's
  * semantics: the first request claims the key and runs; its response,
- * success or error, is saved before it is sent, and replayed to every
- * retry with the same parameters. A retry while the first still runs is
+ * success or error, is saved before it is sent (less any secret shown
+ * once), and replayed to every retry with the same parameters. A retry while the first still runs is
  * 409 IDEMPOTENCY_KEY_IN_USE; the same key with other parameters is 422
  * IDEMPOTENCY_KEY_REUSED. Requests refused before running (see
  * NOT_EXECUTED) release the key instead, so a corrected retry can use it.
@@ -55,16 +59,17 @@ export async function runIdempotent(request: IdempotentRequest): Promise<Idempot
   if (claim.kind === "replay") return { response: claim.response, replayed: true };
   if (claim.kind === "in_flight") throw idempotencyKeyInUse();
   if (claim.kind === "mismatch") throw idempotencyKeyReused();
-  let response: StoredResponse;
+  let sent: StoredResponse;
+  let kept: StoredResponse;
   try {
-    response = await request.execute();
+    ({ sent, kept } = await request.execute());
   } catch (err) {
     if (NOT_EXECUTED.has(toConnectError(err).code)) {
       await store.release(scope, key, span).catch(request.storeFailed);
       throw err;
     }
-    response = request.renderError(err);
+    sent = kept = request.renderError(err);
   }
-  await store.complete(scope, key, response, span).catch(request.storeFailed);
-  return { response, replayed: false };
+  await store.complete(scope, key, kept, span).catch(request.storeFailed);
+  return { response: sent, replayed: false };
 }

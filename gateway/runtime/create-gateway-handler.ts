@@ -30,6 +30,7 @@ import { readJsonBody } from "./read-json-body.js";
 import { mapRequest } from "./request-mapper.js";
 import { planRequest } from "./request-plan.js";
 import { originForm } from "./request-target.js";
+import { withoutRedactedFields } from "./redacted-fields.js";
 import { planResponse, responseJson, writeJson } from "./response-writer.js";
 import { createRouteMatcher, type RouteMatcher } from "./route-matcher.js";
 import type { RouteSpec } from "./route-spec.js";
@@ -348,8 +349,15 @@ async function serveKeyed(
     ...key,
     span: m.span,
     execute: async () => {
-      const result = await gateway.call(m.route, request, callContext(gateway, m, true));
-      return jsonResponse(200, responseJson(m.route, result.message, gateway.registry));
+      const { message } = await gateway.call(m.route, request, callContext(gateway, m, true));
+      const sent = jsonResponse(200, responseJson(m.route, message, gateway.registry));
+      // A secret shown once (a new API key) is never saved for replays.
+      const keptMessage = withoutRedactedFields(m.route.method.output, message);
+      const kept =
+        keptMessage === message
+          ? sent
+          : jsonResponse(200, responseJson(m.route, keptMessage, gateway.registry));
+      return { sent, kept };
     },
     renderError: (err) => {
       const { status, body } = renderFault(gateway, err, m.requestId);

@@ -1,5 +1,6 @@
 import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
 import { fieldByName } from "./field-lookup.js";
+import { reachableMessages } from "./reachable-messages.js";
 
 // Standard and URL-safe base64 (RFC 4648 §4, §5) with padding: what ProtoJSON
 // accepts for bytes. protobuf-es's decoder also skips whitespace, so an
@@ -66,22 +67,12 @@ const holding = new WeakMap<DescMessage, boolean>();
 function holdsBytes(message: DescMessage): boolean {
   let holds = holding.get(message);
   if (holds === undefined) {
-    holds = reachable(message).some((m) => m.typeName === BYTES_VALUE || m.fields.some(isBytes));
+    holds = reachableMessages(message).some(
+      (m) => m.typeName === BYTES_VALUE || m.fields.some(isBytes),
+    );
     holding.set(message, holds);
   }
   return holds;
-}
-
-// Every message type reachable from `root`, itself included (cycles allowed).
-function reachable(root: DescMessage): DescMessage[] {
-  const seen = new Set<DescMessage>([root]);
-  for (const message of seen) {
-    for (const field of message.fields) {
-      const child = field.message;
-      if (child !== undefined) seen.add(child);
-    }
-  }
-  return [...seen];
 }
 
 function isBytes(field: DescField): boolean {
