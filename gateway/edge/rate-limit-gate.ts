@@ -7,6 +7,7 @@ import { type EdgePrincipal, principalKey } from "./principal-key.js";
 import { formatRateLimit, formatRateLimitPolicy } from "./rate-limit-headers.js";
 import { createRateLimiter, type RateLimiter } from "./rate-limiter.js";
 import { type RateLimitClassName, type RateLimits, rateLimitClassName } from "./rate-limits.js";
+import type { RateLimitDecision } from "./token-bucket.js";
 
 /** RateLimitGateOptions configure {@link createRateLimitGate}. */
 export interface RateLimitGateOptions {
@@ -20,16 +21,36 @@ export interface RateLimitGateOptions {
 }
 
 /**
- * RateLimitGate spends one token for a matched route's request and sets the
- * `RateLimit-Policy` and `RateLimit` headers; when the bucket is empty it
- * sets `Retry-After` and throws RATE_LIMITED (429).
+ * RateLimitGate limits a matched route's requests in two steps around
+ * authentication. `screen` runs before the credential is verified (for an
+ * API key, an RPC to identity and a database query): a client whose IP
+ * bucket, the one a refused credential spends, has no token left is
+ * answered 429 right there, so a flood of bad credentials costs no
+ * upstream work once it is over budget. `spend` runs after: it spends one
+ * token and sets the `RateLimit-Policy` and `RateLimit` headers. Either
+ * one, when the bucket is empty, sets `Retry-After` and throws
+ * RATE_LIMITED (429).
  */
-export type RateLimitGate = (
-  req: IncomingMessage,
-  res: ServerResponse,
-  route: RouteSpec,
-  principal: EdgePrincipal | undefined,
-) => void;
+export interface RateLimitGate {
+  /**
+   * screen refuses (429) a request whose client IP's bucket is empty,
+   * spending nothing. It returns that bucket's key for {@link spend}, or
+   * undefined if the route is not limited.
+   */
+  screen(req: IncomingMessage, res: ServerResponse, route: RouteSpec): string | undefined;
+  /**
+   * spend takes one token from the principal's bucket, else (no principal,
+   * a refused credential, or an `auth` route) the client IP's: `ipKey`
+   * from {@link screen} when it ran, so the key is not derived twice.
+   */
+  spend(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: RouteSpec,
+    principal: EdgePrincipal | undefined,
+    ipKey?: string,
+  ): void;
+}
 
 interface RouteLimit {
   readonly limiter: RateLimiter;
@@ -68,18 +89,32 @@ export function createRateLimitGate(
     if (limit !== undefined) byRoute.set(route, limit);
   }
   const hops = options.trustedProxyHops;
-  return (req, res, route, principal) => {
-    const limit = byRoute.get(route);
-    if (limit === undefined) return;
-    const key =
-      limit.perIp || principal === undefined
-        ? ipRateLimitKey(clientIp(req, hops))
-        : principalKey(principal);
-    const decision = limit.limiter.take(key);
-    res.setHeader("ratelimit-policy", limit.policyHeader);
-    res.setHeader("ratelimit", formatRateLimit(limit.limiter.policy, decision));
-    if (decision.allowed) return;
+  const refuse = (res: ServerResponse, limit: RouteLimit, decision: RateLimitDecision): never => {
     res.setHeader("retry-after", String(decision.retryAfterS));
     throw rateLimited(limit.limiter.policy.name, decision.retryAfterS);
+  };
+  return {
+    screen(req, res, route) {
+      const limit = byRoute.get(route);
+      if (limit === undefined) return undefined;
+      const key = ipRateLimitKey(clientIp(req, hops));
+      const refusal = limit.limiter.refusal(key);
+      if (refusal === undefined) return key;
+      res.setHeader("ratelimit-policy", limit.policyHeader);
+      res.setHeader("ratelimit", formatRateLimit(limit.limiter.policy, refusal));
+      return refuse(res, limit, refusal);
+    },
+    spend(req, res, route, principal, ipKey) {
+      const limit = byRoute.get(route);
+      if (limit === undefined) return;
+      const key =
+        limit.perIp || principal === undefined
+          ? (ipKey ?? ipRateLimitKey(clientIp(req, hops)))
+          : principalKey(principal);
+      const decision = limit.limiter.take(key);
+      res.setHeader("ratelimit-policy", limit.policyHeader);
+      res.setHeader("ratelimit", formatRateLimit(limit.limiter.policy, decision));
+      if (!decision.allowed) refuse(res, limit, decision);
+    },
   };
 }

@@ -16,6 +16,23 @@ describe("createRateLimiter", () => {
     expect(limiter.take("user:a").allowed).toBe(true);
   });
 
+  it("tells what take would refuse without spending or adding a bucket", () => {
+    let now = 0;
+    const limiter = createRateLimiter(policy, { now: () => now });
+    expect(limiter.refusal("ip:a")).toBeUndefined();
+    expect(limiter.size()).toBe(0);
+    limiter.take("ip:a");
+    expect(limiter.refusal("ip:a")).toBeUndefined();
+    limiter.take("ip:a");
+    now = 100;
+    const refusal = limiter.refusal("ip:a");
+    expect(refusal).toEqual(limiter.take("ip:a"));
+    expect(refusal).toMatchObject({ allowed: false, remaining: 0, retryAfterS: 1 });
+    now = 500;
+    expect(limiter.refusal("ip:a")).toBeUndefined();
+    expect(limiter.take("ip:a").allowed).toBe(true);
+  });
+
   it("stays within maxKeys by forgetting idle buckets first", () => {
     let now = 0;
     const limiter = createRateLimiter(policy, { maxKeys: 100, now: () => now });

@@ -3,6 +3,7 @@ import {
   newTokenBucket,
   type RateLimitDecision,
   type RateLimitPolicy,
+  refusalOf,
   type TokenBucket,
   takeToken,
 } from "./token-bucket.js";
@@ -20,6 +21,12 @@ export interface RateLimiter {
   readonly policy: RateLimitPolicy;
   /** take spends one token of `key`'s bucket. */
   take(key: string): RateLimitDecision;
+  /**
+   * refusal is the decision {@link take} would refuse `key` with, or
+   * undefined if it would admit it; it spends nothing, and a key without a
+   * bucket (a full one) gets none.
+   */
+  refusal(key: string): RateLimitDecision | undefined;
   /** size is the number of buckets held (tests, metrics). */
   size(): number;
 }
@@ -56,6 +63,10 @@ export function createRateLimiter(
         buckets.set(key, bucket);
       }
       return takeToken(bucket, policy, nowMs);
+    },
+    refusal(key) {
+      const bucket = buckets.get(key);
+      return bucket === undefined ? undefined : refusalOf(bucket, policy, now());
     },
     size: () => buckets.size,
   };

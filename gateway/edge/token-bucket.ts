@@ -61,6 +61,28 @@ export function takeToken(
   };
 }
 
+/**
+ * refusalOf is what {@link takeToken} would answer if `bucket` has no whole
+ * token at `nowMs`, else undefined; it spends nothing and changes nothing,
+ * and allocates only to refuse.
+ */
+export function refusalOf(
+  bucket: TokenBucket,
+  policy: RateLimitPolicy,
+  nowMs: number,
+): RateLimitDecision | undefined {
+  const msPerToken = (policy.windowS * 1000) / policy.quota;
+  const elapsed = Math.max(0, nowMs - bucket.updatedMs);
+  const tokens = Math.min(policy.quota, bucket.tokens + elapsed / msPerToken);
+  if (tokens >= 1) return undefined;
+  return {
+    allowed: false,
+    remaining: 0,
+    resetS: Math.ceil(((policy.quota - tokens) * msPerToken) / 1000),
+    retryAfterS: Math.max(1, Math.ceil(((1 - tokens) * msPerToken) / 1000)),
+  };
+}
+
 /** isFull says whether `bucket` would be full at `nowMs`, i.e. no different from a new one. */
 export function isFull(bucket: TokenBucket, policy: RateLimitPolicy, nowMs: number): boolean {
   const msPerToken = (policy.windowS * 1000) / policy.quota;

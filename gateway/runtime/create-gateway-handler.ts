@@ -27,10 +27,10 @@ import { bearerChallenge } from "./bearer-challenge.js";
 import { type ErrorResponse, renderError } from "./error-envelope.js";
 import { corsOriginNotAllowed, methodNotAllowed, routeNotFound } from "./gateway-errors.js";
 import { readJsonBody } from "./read-json-body.js";
+import { withoutRedactedFields } from "./redacted-fields.js";
 import { mapRequest } from "./request-mapper.js";
 import { planRequest } from "./request-plan.js";
 import { originForm } from "./request-target.js";
-import { withoutRedactedFields } from "./redacted-fields.js";
 import { planResponse, responseJson, writeJson } from "./response-writer.js";
 import { createRouteMatcher, type RouteMatcher } from "./route-matcher.js";
 import type { RouteSpec } from "./route-spec.js";
@@ -188,9 +188,10 @@ const NO_RECORDER: RouteRecorder = { observe() {} };
  * Every response carries `X-Request-ID` (the client's when well-formed,
  * else a new one) and the security headers, and is counted and timed
  * once, when it ends (`metrics`). Per request, in this order: a CORS
- * preflight is answered, the route matched, the caller authenticated,
- * the rate limit spent, the body read and mapped, an Idempotency-Key
- * claimed, then the RPC called and its answer written.
+ * preflight is answered, the route matched, the client IP's rate limit
+ * screened (once it is empty: 429 before any credential is verified), the
+ * caller authenticated, the rate limit spent, the body read and mapped, an
+ * Idempotency-Key claimed, then the RPC called and its answer written.
  * Errors use the one envelope and status mapping (error-envelope.ts).
  * Upstream response metadata is not forwarded: service headers are
  * internal, and public headers are the gateway's to decide.
@@ -269,14 +270,16 @@ async function serve(
 
 async function serveRoute(gateway: Gateway, m: MatchedRequest): Promise<void> {
   const { req, res, route } = m;
-  const principal = gateway.authenticate && (await authenticate(gateway, gateway.authenticate, m));
+  const ipKey = gateway.authenticate && gateway.rateLimit?.screen(req, res, route);
+  const principal =
+    gateway.authenticate && (await authenticate(gateway, gateway.authenticate, m, ipKey));
   // Answers for a principal are private, and non-GET answers (sign-in's
   // tokens among them) never reusable; GET caching is decided per route by
   // later layers.
   if (principal !== undefined || (m.method !== "GET" && !m.head)) {
     res.setHeader("cache-control", "no-store");
   }
-  gateway.rateLimit?.(req, res, route, principal);
+  gateway.rateLimit?.spend(req, res, route, principal, ipKey);
   // Read before the body, so a malformed key is refused without reading it.
   const key = idempotencyKeyOf(gateway, m, principal);
   const body = await readJsonBody(req, gateway.maxBodyBytes);
@@ -297,19 +300,24 @@ async function serveRoute(gateway: Gateway, m: MatchedRequest): Promise<void> {
 }
 
 /**
- * authenticate runs the authenticator. A request it refuses still spends
- * its client IP's rate limit, so guessing tokens or API keys is throttled
- * like any other traffic (the 429 then replaces the 401).
+ * authenticate runs the authenticator, once the rate limit's screen has
+ * let the request through (serveRoute): a client whose IP bucket is empty
+ * is answered 429 before its credential costs a verification (for an API
+ * key, an RPC to identity). A request it refuses still spends its client
+ * IP's rate limit (`ipKey`, from the screen), so guessing tokens or API
+ * keys is throttled like any other traffic (the 429 then replaces the
+ * 401), and once that bucket is empty the guesses stop reaching identity.
  */
 async function authenticate(
   gateway: Gateway,
   authenticator: GatewayAuthenticator,
   m: MatchedRequest,
+  ipKey: string | undefined,
 ): Promise<EdgePrincipal | undefined> {
   try {
     return await authenticator(m.req, m.route, m.span, m.requestId);
   } catch (err) {
-    gateway.rateLimit?.(m.req, m.res, m.route, undefined);
+    gateway.rateLimit?.spend(m.req, m.res, m.route, undefined, ipKey);
     throw err;
   }
 }

@@ -15,6 +15,7 @@ import { libraryRoutes } from "../../gateway/runtime/testing/library-routes.js";
 import {
   startTestGateway,
   type TestGateway,
+  type TestResponse,
 } from "../../gateway/runtime/testing/start-test-gateway.js";
 import { testRoute } from "../../gateway/runtime/testing/test-route.js";
 import { LibraryService } from "../../gen/gwtest/v1/library_pb.js";
@@ -135,5 +136,43 @@ describe("rate limits", () => {
     expect(refused.status).toBe(429);
     expect(JSON.parse(refused.text).error.code).toBe("RATE_LIMITED");
     expect(g.calls).toHaveLength(0);
+  });
+
+  it("answers 429 without verifying the credential once the client IP's bucket is empty", async () => {
+    // An unknown API key costs identity a VerifyApiKey RPC and a query: the
+    // verifications here stand for those.
+    let verifications = 0;
+    const unknownKey: GatewayAuthenticator = async () => {
+      verifications++;
+      throw new ConnectError("API key invalid", Code.Unauthenticated);
+    };
+    const g = await start(unknownKey);
+    const statuses = [];
+    let last: TestResponse | undefined;
+    for (let i = 0; i < 10; i++) {
+      last = await read(g, "api-key:unknown");
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
+    expect(verifications).toBe(3);
+    expect(last?.headers["retry-after"]).toBe("20");
+    expect(last?.headers["ratelimit-policy"]).toBe('"read";q=3;w=60');
+    expect(last?.headers["ratelimit"]).toBe('"read";r=0;t=60');
+    expect(last?.headers["cache-control"]).toBe("no-store");
+    expect(JSON.parse(last?.text ?? "").error.code).toBe("RATE_LIMITED");
+    // Auth routes (per IP whoever the caller is) are screened the same way.
+    for (let i = 0; i < 3; i++) await login(g, "api-key:unknown");
+    expect(verifications).toBe(5);
+    expect(g.calls).toHaveLength(0);
+  });
+
+  it("keeps limiting valid credentials per principal while the IP's bucket has tokens", async () => {
+    const g = await start();
+    // Two anonymous reads leave the client IP one token; a principal's
+    // own budget is untouched by the screen, which spends nothing.
+    for (let i = 0; i < 2; i++) expect((await read(g)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await read(g, "api-key:k1")).status).toBe(200);
+    expect((await read(g, "api-key:k1")).status).toBe(429);
+    expect((await read(g)).headers["ratelimit"]).toBe('"read";r=0;t=60');
   });
 });

@@ -8,6 +8,9 @@
  * a huge request line is refused by the HTTP parser, never a 500.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateApiKey } from "../../platform/auth/api-key-format.js";
+import type { GatewayResponse } from "../support/gateway-http.js";
+import { parsePrometheusText } from "../support/prometheus-text.js";
 import {
   rawExchange,
   type SecurityStack,
@@ -101,6 +104,37 @@ describe("API4 unrestricted resource consumption", () => {
     expect(limited.headers["ratelimit-policy"]).toBe('"read";q=3;w=60');
     expect(limited.headers.ratelimit).toMatch(/^"read";r=0;t=\d+$/);
     expect((await read(other)).status).toBe(200);
+  });
+
+  it("stops verifying unknown API keys once the client's budget is spent: 429 with no call to identity", async () => {
+    // VerifyApiKey answers identity has given, whatever their code.
+    const verifications = async () => {
+      const res = await fetch(`http://127.0.0.1:${stack.platform.identity.adminPort}/metrics`);
+      return parsePrometheusText(await res.text())
+        .filter(
+          (s) =>
+            s.name === "rpc_server_requests_total" &&
+            s.labels.rpc === "identity.v1.ApiKeyService/VerifyApiKey",
+        )
+        .reduce((sum, s) => sum + s.value, 0);
+    };
+    const user = await stack.newUser();
+    const before = await verifications();
+    const statuses = [];
+    let limited: GatewayResponse | undefined;
+    for (let i = 0; i < 12; i++) {
+      // A client of its own, and a new well-formed key each time: no cached answer.
+      limited = await stack.api.send("GET", `/v1/users/${user.userId}`, {
+        headers: { authorization: `Bearer ${generateApiKey().secret}` },
+        localAddress: "127.0.0.44",
+      });
+      statuses.push(limited.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, ...Array(9).fill(429)]);
+    expect((await verifications()) - before).toBe(3);
+    expect(limited?.body.error.code).toBe("RATE_LIMITED");
+    expect(Number(limited?.headers["retry-after"])).toBeGreaterThan(0);
+    expect(limited?.headers.ratelimit).toMatch(/^"read";r=0;t=\d+$/);
   });
 
   it("cuts off a client that sends its headers too slowly (slowloris): 408, connection closed", async () => {
