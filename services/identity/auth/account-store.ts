@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { AppDatabase } from "../../../platform/db/index.js";
 import type { IdentityTx } from "../audit/record-audit.js";
 import type * as schema from "../db/schema.js";
@@ -37,17 +37,35 @@ export async function findAccount(
 }
 
 /**
+ * FailureCount is what counting a failed login did: `counted` it, counted
+ * it and `locked_now` (this failure reached the maximum), or nothing because
+ * the account was `locked` by the time it was counted.
+ */
+export type FailureCount = "counted" | "locked_now" | "locked";
+
+// Whether the account takes logins now. Every write that decides a login
+// repeats this test in its WHERE: in READ COMMITTED, an UPDATE that waited
+// for a concurrent one re-checks its WHERE against the row that one
+// committed, so concurrent logins cannot all see the account unlocked
+// (https://www.postgresql.org/docs/current/transaction-iso.html#XACT-READ-COMMITTED).
+const unlocked = sql`(${users.lockedUntil} is null or ${users.lockedUntil} <= now())`;
+
+/**
  * countLoginFailure adds one to the user's consecutive failures and, once
  * they reach the policy's maximum, locks the account: one statement, so
- * concurrent failures are all counted. Returns whether this failure locked
- * it. The counter is not reset by the lock, so after the lock expires the
- * next failure locks again at once; only a successful login resets it.
+ * concurrent failures are all counted. A failure that finds the account
+ * locked, because concurrent guesses locked it while this one was being
+ * checked, counts nothing and does not push the lock later: so a burst
+ * counts at most the maximum per lock period, and exactly one failure
+ * answers `locked_now`. The counter is not reset by the lock, so after the
+ * lock expires the next failure locks again at once; only a successful
+ * login resets it.
  */
 export async function countLoginFailure(
   tx: IdentityTx,
   userId: string,
   policy: LockPolicy,
-): Promise<boolean> {
+): Promise<FailureCount> {
   const reached = sql`${users.failedLogins} + 1 >= ${policy.maxFailures}`;
   const [row] = await tx
     .update(users)
@@ -55,17 +73,26 @@ export async function countLoginFailure(
       failedLogins: sql`${users.failedLogins} + 1`,
       lockedUntil: sql`case when ${reached} then now() + make_interval(secs => ${policy.lockSeconds}) else ${users.lockedUntil} end`,
     })
-    .where(eq(users.userId, userId))
+    .where(and(eq(users.userId, userId), unlocked))
     .returning({ failedLogins: users.failedLogins });
-  return row !== undefined && row.failedLogins >= policy.maxFailures;
+  if (row === undefined) return "locked";
+  return row.failedLogins >= policy.maxFailures ? "locked_now" : "counted";
 }
 
-/** resetLoginFailures clears the failure counter and any lock after a successful login. */
-export async function resetLoginFailures(tx: IdentityTx, userId: string): Promise<void> {
-  await tx
+/**
+ * claimLogin grants a login whose password was right: it clears the
+ * failure counter, but only if the account is still unlocked now. The
+ * password was checked against a lock state read before argon2's work, and
+ * concurrent failures may have locked the account since; false means they
+ * did, and the login must be refused like any other.
+ */
+export async function claimLogin(tx: IdentityTx, userId: string): Promise<boolean> {
+  const claimed = await tx
     .update(users)
     .set({ failedLogins: 0, lockedUntil: null })
-    .where(eq(users.userId, userId));
+    .where(and(eq(users.userId, userId), unlocked))
+    .returning({ userId: users.userId });
+  return claimed.length > 0;
 }
 
 /** scopesOf reads a user's current scopes, or undefined when the user is gone. */

@@ -16,7 +16,9 @@ export type SpentRefreshToken =
 /**
  * issueRefreshToken makes an opaque refresh token (32 random bytes,
  * base64url), stores only its SHA-256 in `family_id`'s family and returns
- * the token, which the client alone keeps from then on.
+ * the token, which the client alone keeps from then on. In an existing
+ * family, call it in the transaction that spent the predecessor
+ * (spendRefreshToken), which holds the family's lock.
  */
 export async function issueRefreshToken(
   tx: IdentityTx,
@@ -43,10 +45,17 @@ export function newTokenFamily(): string {
 /**
  * spendRefreshToken marks the token used, in one statement so two
  * concurrent refreshes cannot both spend it; when nothing was spent it
- * tells a replay (a token already used) from an unknown one.
+ * tells a replay (a token already used) from an unknown one. It first takes
+ * the family's lock (lockTokenFamily), which the transaction then holds
+ * while it issues the successor.
  */
 export async function spendRefreshToken(tx: IdentityTx, token: string): Promise<SpentRefreshToken> {
   const tokenHash = hashRefreshToken(token);
+  const family = await unrevoked(tx, tokenHash);
+  if (family === undefined) return { kind: "invalid" };
+  // Locked before the token's row: revokeTokenFamily takes the same lock
+  // before updating the family's rows, so the two cannot wait on each other.
+  await lockTokenFamily(tx, family.familyId);
   const [spent] = await tx
     .update(refreshTokens)
     .set({ usedAt: sql`now()` })
@@ -60,9 +69,27 @@ export async function spendRefreshToken(tx: IdentityTx, token: string): Promise<
     )
     .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
   if (spent) return { kind: "spent", ...spent };
+  // Read again: the first read may predate a revocation or a spend that
+  // committed while this transaction waited for the lock.
   const known = await unrevoked(tx, tokenHash);
   if (known?.usedAt == null) return { kind: "invalid" };
   return { kind: "reused", userId: known.userId, familyId: known.familyId };
+}
+
+/**
+ * lockTokenFamily takes a transaction-scoped advisory lock on one family,
+ * held until commit or rollback. Refresh takes it before spending a token
+ * and inserting its successor, revocation before updating the family's
+ * rows. Without it, a revocation racing a refresh misses the successor: in
+ * READ COMMITTED its UPDATE sees only the rows committed when it began, and
+ * the successor commits after that, unrevoked. With it, the revocation's
+ * UPDATE begins after the refresh committed, and sees the successor.
+ * The key is a 64-bit hash of the family id; two families that collide only
+ * take turns.
+ */
+export async function lockTokenFamily(tx: IdentityTx, familyId: string): Promise<void> {
+  const key = `protoplane:identity:token_family:${familyId}`;
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
 }
 
 /**
@@ -88,8 +115,13 @@ async function unrevoked(tx: IdentityTx, tokenHash: string) {
   return row;
 }
 
-/** revokeTokenFamily revokes every token of a family, spent or not; returns how many it revoked. */
+/**
+ * revokeTokenFamily revokes every token of a family, spent or not, the
+ * successor of a refresh still in flight included (it waits for the
+ * family's lock); returns how many it revoked.
+ */
 export async function revokeTokenFamily(tx: IdentityTx, familyId: string): Promise<number> {
+  await lockTokenFamily(tx, familyId);
   const revoked = await tx
     .update(refreshTokens)
     .set({ revokedAt: sql`now()` })

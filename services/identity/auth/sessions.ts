@@ -27,23 +27,30 @@ export function refreshSession(
 ): Promise<SignedIn | undefined> {
   // The revocation must commit even though the call fails, so the
   // transaction returns undefined rather than throwing.
-  return withTransaction(db, async (tx) => {
-    const spent = await spendRefreshToken(tx, token);
-    if (spent.kind === "invalid") return undefined;
-    if (spent.kind === "reused") {
-      await revokeForReuse(tx, spent.userId, spent.familyId, caller);
-      return undefined;
-    }
-    const scopes = await scopesOf(tx, spent.userId);
-    if (scopes === undefined) return undefined;
-    const refreshToken = await issueRefreshToken(
-      tx,
-      spent.userId,
-      spent.familyId,
-      refreshTtlSeconds,
-    );
-    return { userId: spent.userId, scopes, refreshToken };
-  });
+  return withTransaction(db, (tx) => rotateRefreshToken(tx, token, caller, refreshTtlSeconds));
+}
+
+/**
+ * rotateRefreshToken is refreshSession's work inside its transaction. The
+ * family stays locked from the spend until the transaction ends (see
+ * lockTokenFamily), so a concurrent Logout revokes the successor too.
+ */
+export async function rotateRefreshToken(
+  tx: IdentityTx,
+  token: string,
+  caller: AuditCaller,
+  refreshTtlSeconds: number,
+): Promise<SignedIn | undefined> {
+  const spent = await spendRefreshToken(tx, token);
+  if (spent.kind === "invalid") return undefined;
+  if (spent.kind === "reused") {
+    await revokeForReuse(tx, spent.userId, spent.familyId, caller);
+    return undefined;
+  }
+  const scopes = await scopesOf(tx, spent.userId);
+  if (scopes === undefined) return undefined;
+  const refreshToken = await issueRefreshToken(tx, spent.userId, spent.familyId, refreshTtlSeconds);
+  return { userId: spent.userId, scopes, refreshToken };
 }
 
 async function revokeForReuse(
