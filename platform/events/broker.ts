@@ -71,6 +71,18 @@ export class BatchItemFailed extends Error {
   }
 }
 
+/**
+ * DeadLetterObserver hears how each dead-letter write went, e.g. to count
+ * them. `stored` is heard once per message, after the write succeeded (a
+ * message the dead-letter stream already held is not heard again);
+ * `failed` after a write failed, when the message stays in its stream and
+ * is delivered again for another try.
+ */
+export interface DeadLetterObserver {
+  stored(delivery: Delivery): void;
+  failed(delivery: Delivery): void;
+}
+
 /** ConsumerHandle controls a running consumer. */
 export interface ConsumerHandle {
   /**
@@ -141,10 +153,15 @@ export interface EventBroker {
    * Starts handling the consumer's messages in stream order: one at a time
    * through `handler`, or, given `batch`, whatever has arrived (up to
    * `spec.batchSize`) at once through `batch`, falling back to `handler` for
-   * each when a batch fails. The consumer must have been declared by
-   * `ensureTopology` on this broker.
+   * each when a batch fails. `observer` hears every dead-letter write. The
+   * consumer must have been declared by `ensureTopology` on this broker.
    */
-  consume(spec: ConsumerSpec, handler: DeliveryHandler, batch?: BatchHandler): ConsumerHandle;
+  consume(
+    spec: ConsumerSpec,
+    handler: DeliveryHandler,
+    batch?: BatchHandler,
+    observer?: DeadLetterObserver,
+  ): ConsumerHandle;
   readonly deadLetters: DeadLetterStore;
   /** Resolves when the broker answers; rejects otherwise (readiness). */
   ping(): Promise<void>;

@@ -53,11 +53,11 @@ export function createMemoryBroker(options: MemoryBrokerOptions = {}): EventBrok
       }
     },
     publish,
-    consume(spec, handler, batch) {
+    consume(spec, handler, batch, observer) {
       if (closed) throw new Error("event broker is closed");
       const consumer = consumers.get(consumerKey(spec));
       if (!consumer) throw notDeclaredError(spec);
-      return consumer.start(spec, handler, batch, logger);
+      return consumer.start(spec, handler, batch, logger, observer);
     },
     deadLetters,
     async ping() {

@@ -1,13 +1,19 @@
 import type { Logger } from "../log/index.js";
-import type { BatchHandler, ConsumerHandle, Delivery, DeliveryHandler } from "./broker.js";
+import type {
+  BatchHandler,
+  ConsumerHandle,
+  DeadLetterObserver,
+  Delivery,
+  DeliveryHandler,
+} from "./broker.js";
 import type { MemoryStream } from "./memory-stream.js";
 import { processBatch, type Taken } from "./process-batch.js";
 import type { DeliveryControl } from "./process-delivery.js";
 import { subjectMatcher } from "./subject-match.js";
 import { type ConsumerSpec, redeliveryDelayMs } from "./topology.js";
 
-/** DeadLetterSink stores a message a consumer gave up on. */
-export type DeadLetterSink = (delivery: Delivery, reason: string) => void;
+/** DeadLetterSink stores a message a consumer gave up on; false if it held it already. */
+export type DeadLetterSink = (delivery: Delivery, reason: string) => boolean;
 
 /**
  * MemoryConsumer is the durable state of one consumer of a
@@ -24,6 +30,7 @@ export interface MemoryConsumer {
     handler: DeliveryHandler,
     batch: BatchHandler | undefined,
     logger: Logger,
+    observer?: DeadLetterObserver,
   ): ConsumerHandle;
   /** Stops every puller and timer (broker close). */
   close(): Promise<void>;
@@ -37,7 +44,12 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
 }
 
-/** createMemoryConsumer opens a consumer at the start of `stream` (deliver policy "all"). */
+/**
+ * createMemoryConsumer opens a consumer at the start of `stream` (deliver
+ * policy "all"). Like the JetStream consumer (see consumerConfig), it sets no
+ * delivery limit: a message is delivered until settled, and processDelivery
+ * alone decides when it has had its attempts.
+ */
 export function createMemoryConsumer(
   initial: ConsumerSpec,
   stream: MemoryStream,
@@ -125,8 +137,9 @@ export function createMemoryConsumer(
         wakeAll();
       },
       async deadLetter(reason: string) {
-        sink(delivery, reason);
+        const stored = sink(delivery, reason);
         settle();
+        return stored;
       },
     } satisfies DeliveryControl;
   }
@@ -151,6 +164,7 @@ export function createMemoryConsumer(
     handler: DeliveryHandler,
     batch: BatchHandler | undefined,
     logger: Logger,
+    observer: DeadLetterObserver | undefined,
   ): ConsumerHandle {
     let stopped = false;
     // Like a JetStream pull, one turn takes whatever is due, up to the
@@ -173,7 +187,7 @@ export function createMemoryConsumer(
           await idle(() => stopped);
           continue;
         }
-        await processBatch(spec, taken, handler, batch, logger);
+        await processBatch(spec, taken, handler, batch, logger, observer);
         // Handlers that resolve at once would otherwise starve timers and I/O.
         sinceYield += taken.length;
         if (sinceYield >= spec.batchSize) {

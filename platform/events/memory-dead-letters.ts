@@ -11,8 +11,11 @@ import {
 
 /** MemoryDeadLetters is the embedded broker's dead-letter stream. */
 export interface MemoryDeadLetters extends DeadLetterStore {
-  /** Stores a dead letter; a second one for the same delivery is dropped. */
-  add(delivery: Delivery, reason: string): void;
+  /**
+   * Stores a dead letter; a second one for the same delivery is dropped
+   * (false), as the JetStream stream's msgId dedupe does.
+   */
+  add(delivery: Delivery, reason: string): boolean;
 }
 
 /**
@@ -36,11 +39,12 @@ export function createMemoryDeadLetters(
   return {
     add(delivery, reason) {
       const key = deadLetterMsgId(delivery);
-      if (seen.has(key)) return;
+      if (seen.has(key)) return false;
       seen.add(key);
       const id = String(nextId++);
       const headers = Object.freeze(deadLetterHeaders(delivery, reason));
       stored.set(id, { id, data: delivery.data, headers, time: new Date() });
+      return true;
     },
     async list(query = {}) {
       const letters = [...stored.values()].map(readDeadLetter);

@@ -63,10 +63,10 @@ export async function createNatsBroker(options: NatsBrokerOptions): Promise<Even
       const ack = await js.publish(subject, data, { msgID: publishOptions.msgId, headers });
       return { stream: ack.stream, sequence: ack.seq, duplicate: ack.duplicate };
     },
-    consume(spec, handler, batch) {
+    consume(spec, handler, batch, observer) {
       if (closing) throw new Error("event broker is closed");
       if (!declared.has(consumerKey(spec))) throw notDeclaredError(spec);
-      const started = startNatsConsumer(js, spec, handler, batch, deadLetters, logger);
+      const started = startNatsConsumer(js, spec, handler, batch, deadLetters, logger, observer);
       const handle: ConsumerHandle = {
         stop: () => started.stop().finally(() => handles.delete(handle)),
       };

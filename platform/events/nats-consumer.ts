@@ -1,6 +1,12 @@
 import { ConsumerEvents, type ConsumerMessages, type JetStreamClient, type JsMsg } from "nats";
 import type { Logger } from "../log/index.js";
-import type { BatchHandler, ConsumerHandle, Delivery, DeliveryHandler } from "./broker.js";
+import type {
+  BatchHandler,
+  ConsumerHandle,
+  DeadLetterObserver,
+  Delivery,
+  DeliveryHandler,
+} from "./broker.js";
 import { isBrokerHeader } from "./dead-letter-headers.js";
 import { createInbox } from "./inbox.js";
 import type { NatsDeadLetters } from "./nats-dead-letters.js";
@@ -25,6 +31,7 @@ export function startNatsConsumer(
   batch: BatchHandler | undefined,
   deadLetters: NatsDeadLetters,
   logger: Logger,
+  observer?: DeadLetterObserver,
 ): ConsumerHandle {
   let stopping = false;
   let messages: ConsumerMessages | undefined;
@@ -47,7 +54,7 @@ export function startNatsConsumer(
       if (lastTurnMs > spec.ackWaitMs / 4) for (const message of next) message.working();
       const started = performance.now();
       try {
-        await processBatch(spec, next.map(take), handler, batch, logger);
+        await processBatch(spec, next.map(take), handler, batch, logger, observer);
         lastTurnMs = performance.now() - started;
       } catch (err) {
         // Unsettled, they come back after the ack wait; the reader must not
@@ -115,9 +122,10 @@ function controlFor(message: JsMsg, delivery: Delivery, deadLetters: NatsDeadLet
     ack: () => message.ack(),
     nak: (delayMs) => message.nak(delayMs > 0 ? delayMs : undefined),
     async deadLetter(reason) {
-      await deadLetters.write(delivery, reason, () => message.working());
+      const stored = await deadLetters.write(delivery, reason, () => message.working());
       // Terminated, not acked: the server records that it gave up on it.
       message.term();
+      return stored;
     },
   } satisfies DeliveryControl;
 }

@@ -16,8 +16,9 @@ export interface NatsDeadLetters extends DeadLetterStore {
   /**
    * Stores a dead letter, retrying a few times; `keepAlive` runs between
    * attempts so the message being dead-lettered is not redelivered meanwhile.
+   * Resolves to false when the stream held it already (its msgId was seen).
    */
-  write(delivery: Delivery, reason: string, keepAlive: () => void): Promise<void>;
+  write(delivery: Delivery, reason: string, keepAlive: () => void): Promise<boolean>;
 }
 
 const writeAttempts = 3;
@@ -89,8 +90,8 @@ export function createNatsDeadLetters(
       };
       for (let attempt = 1; ; attempt++) {
         try {
-          await js.publish(subject, delivery.data, options);
-          return;
+          const ack = await js.publish(subject, delivery.data, options);
+          return !ack.duplicate;
         } catch (err) {
           if (attempt >= writeAttempts) throw err;
           keepAlive();

@@ -6,7 +6,7 @@ import { defineConsumer, defineStream } from "./topology.js";
 const base = { durable: "billing", stream: "EVENTS_ORDERS", filterSubject: "orders.>" };
 
 describe("consumerConfig", () => {
-  it("is a durable explicit-ack consumer allowing one extra delivery for dead-lettering", () => {
+  it("is a durable explicit-ack consumer with no server-side delivery limit", () => {
     const config = consumerConfig(defineConsumer({ ...base, maxDeliver: 3, backoffMs: [] }));
     expect(config).toEqual({
       durable_name: "billing",
@@ -14,7 +14,7 @@ describe("consumerConfig", () => {
       deliver_policy: DeliverPolicy.All,
       filter_subject: "orders.>",
       ack_wait: nanos(30_000),
-      max_deliver: 4,
+      max_deliver: 2 ** 31 - 1,
       backoff: undefined,
     });
   });
@@ -27,10 +27,9 @@ describe("consumerConfig", () => {
       backoffMs: [10, 20, 30],
     });
     const config = consumerConfig(spec);
-    // JetStream needs max_deliver > backoff entries, and uses backoff[0] as ack_wait.
+    // Entries past maxDeliver are never a failed attempt's; JetStream uses backoff[0] as ack_wait.
     expect(config.backoff).toEqual([nanos(1_010), nanos(1_020)]);
     expect(config.ack_wait).toBe(nanos(1_010));
-    expect(config.max_deliver).toBe(3);
   });
 });
 

@@ -46,12 +46,19 @@ export function streamConfig(spec: StreamSpec): Partial<StreamConfig> {
   };
 }
 
+// max_deliver with no limit in practice: 68 years of deliveries at one a
+// second. Not -1 (JetStream's "unlimited"): older servers (2.9, early 2.10)
+// refuse it alongside `backoff` ("max deliver is required to be > length of
+// backoff values"; fixed by nats-server#5242).
+const unlimited = 2 ** 31 - 1;
+
 /**
  * consumerConfig is the JetStream configuration of a consumer declaration.
  *
- * - `max_deliver` is one more than the spec's: the extra delivery only
- *   dead-letters a message whose last attempt was never settled (see
- *   processDelivery), so the server never drops it silently.
+ * - `max_deliver` has no limit in practice: processDelivery enforces the
+ *   spec's limit by dead-lettering, and a message whose dead-letter write
+ *   failed must come back for another try. A server-side limit would stop
+ *   delivering it, neither handled nor stored: silently dropped.
  * - JetStream's `backoff` times redeliveries after an ack timeout and
  *   replaces `ack_wait` for each attempt, so each entry is the ack wait plus
  *   that attempt's delay. Failures nak with the delay themselves.
@@ -64,7 +71,7 @@ export function consumerConfig(spec: ConsumerSpec): Partial<ConsumerConfig> {
     deliver_policy: DeliverPolicy.All,
     filter_subject: spec.filterSubject,
     ack_wait: nanos(backoff[0] ?? spec.ackWaitMs),
-    max_deliver: spec.maxDeliver + 1,
+    max_deliver: unlimited,
     backoff: backoff.length > 0 ? backoff.map(nanos) : undefined,
   };
 }
@@ -83,7 +90,8 @@ async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promis
   const config = consumerConfig(spec);
   const found = jsm.consumers.info(spec.stream, spec.durable);
   if (await exists(found, jetStreamErrorCode.consumerNotFound)) {
-    // The policies cannot change after creation; everything else can.
+    // The policies cannot change after creation; everything else can
+    // (max_deliver included, so existing consumers lose their old limit).
     const { durable_name, ack_policy, deliver_policy, ...updatable } = config;
     await jsm.consumers.update(spec.stream, spec.durable, updatable);
   } else {

@@ -42,6 +42,7 @@ function taking(...deliveries: Delivery[]) {
       nak: (ms) => calls.push(`${d.streamSequence} nak ${ms}`),
       async deadLetter(reason) {
         calls.push(`${d.streamSequence} dead-letter ${reason}`);
+        return true;
       },
     },
   ]);

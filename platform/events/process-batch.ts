@@ -2,6 +2,7 @@ import type { Logger } from "../log/index.js";
 import {
   type BatchHandler,
   BatchItemFailed,
+  type DeadLetterObserver,
   type Delivery,
   type DeliveryHandler,
 } from "./broker.js";
@@ -21,7 +22,7 @@ export type Taken = readonly [Delivery, DeliveryControl];
  * applies per message exactly as it does without batching. A batch error
  * that names its delivery (BatchItemFailed) counts as that delivery's
  * attempt; any other is counted against none: a message is only ever
- * failed by its own handling.
+ * failed by its own handling. `observer` hears every dead-letter write.
  */
 export async function processBatch(
   spec: ConsumerSpec,
@@ -29,14 +30,16 @@ export async function processBatch(
   handler: DeliveryHandler,
   batch: BatchHandler | undefined,
   logger: Logger,
+  observer?: DeadLetterObserver,
 ): Promise<void> {
-  if (!batch) return processEach(spec, taken, handler, logger);
+  const each = (items: readonly Taken[]) => processEach(spec, items, handler, logger, observer);
+  if (!batch) return each(taken);
   // Replays for other consumers and spent deliveries never reach a handler.
   const handled: Taken[] = [];
   const skipped: Taken[] = [];
   for (const item of taken) (skipReason(spec, item[0]) ? skipped : handled).push(item);
-  if (handled.length < 2) return processEach(spec, taken, handler, logger);
-  await processEach(spec, skipped, handler, logger);
+  if (handled.length < 2) return each(taken);
+  await each(skipped);
   try {
     await batch(handled.map(([delivery]) => delivery));
   } catch (err) {
@@ -51,7 +54,7 @@ export async function processBatch(
     for (const item of handled) {
       const [delivery, control] = item;
       const run = item === culprit ? () => Promise.reject(failed!.cause) : handler;
-      await processDelivery(spec, delivery, run, control, logger);
+      await processDelivery(spec, delivery, run, control, logger, observer);
     }
     return;
   }
@@ -64,8 +67,9 @@ async function processEach(
   taken: readonly Taken[],
   handler: DeliveryHandler,
   logger: Logger,
+  observer: DeadLetterObserver | undefined,
 ): Promise<void> {
   for (const [delivery, control] of taken) {
-    await processDelivery(spec, delivery, handler, control, logger);
+    await processDelivery(spec, delivery, handler, control, logger, observer);
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLogCapture, createLogger } from "../log/index.js";
-import type { Delivery } from "./broker.js";
+import type { DeadLetterObserver, Delivery } from "./broker.js";
 import { replayForHeader } from "./dead-letter-headers.js";
 import { type DeliveryControl, processDelivery } from "./process-delivery.js";
 import { defineConsumer } from "./topology.js";
@@ -27,18 +27,25 @@ function delivery(deliveryCount: number, headers: Record<string, string> = {}): 
   };
 }
 
-// Records what processDelivery asked the broker to do.
-function recorder(deadLetterFails = false) {
+// Records what processDelivery asked the broker to do, and what the
+// dead-letter observer heard. `stored` false: the stream held it already.
+function recorder(deadLetterFails = false, stored = true) {
   const calls: string[] = [];
+  const heard: string[] = [];
   const control: DeliveryControl = {
     ack: () => calls.push("ack"),
     nak: (ms) => calls.push(`nak ${ms}`),
     async deadLetter(reason) {
       calls.push(`dead-letter ${reason}`);
       if (deadLetterFails) throw new Error("DLQ stream unavailable");
+      return stored;
     },
   };
-  return { calls, control };
+  const observer: DeadLetterObserver = {
+    stored: (d) => heard.push(`stored ${d.deliveryCount}`),
+    failed: (d) => heard.push(`failed ${d.deliveryCount}`),
+  };
+  return { calls, control, heard, observer };
 }
 
 const ok = async () => {};
@@ -101,6 +108,31 @@ describe("processDelivery", () => {
     const { calls, control } = recorder(true);
     await processDelivery(spec, delivery(3), boom, control, logger);
     expect(calls).toEqual(["dead-letter boom", "nak 400"]);
+  });
+
+  it("tells the observer of a dead letter once it is stored, on either path", async () => {
+    const { heard, observer, control } = recorder();
+    await processDelivery(spec, delivery(2), boom, control, logger, observer);
+    expect(heard).toEqual([]);
+    await processDelivery(spec, delivery(3), boom, control, logger, observer);
+    await processDelivery(spec, delivery(4), ok, control, logger, observer);
+    expect(heard).toEqual(["stored 3", "stored 4"]);
+  });
+
+  it("tells the observer of a failed dead-letter write, and nothing of a letter held already", async () => {
+    const failing = recorder(true);
+    await processDelivery(spec, delivery(3), boom, failing.control, logger, failing.observer);
+    await processDelivery(spec, delivery(4), ok, failing.control, logger, failing.observer);
+    expect(failing.heard).toEqual(["failed 3", "failed 4"]);
+    expect(failing.calls).toEqual([
+      "dead-letter boom",
+      "nak 400",
+      "dead-letter not acknowledged after 3 deliveries (ack wait expired)",
+      "nak 400",
+    ]);
+    const again = recorder(false, false);
+    await processDelivery(spec, delivery(4), ok, again.control, logger, again.observer);
+    expect(again.heard).toEqual([]);
   });
 
   it("acks a replay addressed to another consumer without handling it", async () => {

@@ -1,6 +1,6 @@
 import type { Logger } from "../log/index.js";
 import { traceContextFrom } from "../rpc/trace-context.js";
-import type { Delivery, DeliveryHandler } from "./broker.js";
+import type { DeadLetterObserver, Delivery, DeliveryHandler } from "./broker.js";
 import { reasonOf, replayForHeader } from "./dead-letter-headers.js";
 import { eventHeader } from "./outbox.js";
 import { type ConsumerSpec, redeliveryDelayMs } from "./topology.js";
@@ -11,8 +11,12 @@ export interface DeliveryControl {
   ack(): void;
   /** Failed: deliver it again after `delayMs`. */
   nak(delayMs: number): void;
-  /** Store it in the dead-letter stream with `reason`, then stop delivering it. */
-  deadLetter(reason: string): Promise<void>;
+  /**
+   * Store it in the dead-letter stream with `reason`, then stop delivering
+   * it. Resolves to false when the stream held it already: an earlier write
+   * succeeded but the delivery was never settled.
+   */
+  deadLetter(reason: string): Promise<boolean>;
 }
 
 /**
@@ -23,9 +27,12 @@ export interface DeliveryControl {
  *
  * A delivery past `maxDeliver` means the last attempt was never settled (the
  * process died, the handler outlived the ack wait, or dead-lettering
- * failed). The broker allows that one extra delivery precisely so such a
- * message is dead-lettered here, without running the handler again, rather
- * than dropped by the server.
+ * failed). It is dead-lettered here without running the handler again. The
+ * brokers set no delivery limit of their own, so this is the only one: a
+ * message whose dead-lettering keeps failing keeps coming back, with
+ * backoff, until it is stored, rather than being dropped by the server.
+ *
+ * `observer` hears every dead-letter write, on every path.
  */
 export async function processDelivery(
   spec: ConsumerSpec,
@@ -33,19 +40,30 @@ export async function processDelivery(
   handler: DeliveryHandler,
   control: DeliveryControl,
   logger: Logger,
+  observer?: DeadLetterObserver,
 ): Promise<void> {
   const skip = skipReason(spec, delivery);
   if (skip === "elsewhere") return control.ack();
+  const settling = { spec, delivery, control, logger, observer };
   if (skip === "spent") {
     const reason = `not acknowledged after ${spec.maxDeliver} deliveries (ack wait expired)`;
-    return deadLetter(spec, delivery, control, reason, logger);
+    return deadLetter(settling, reason);
   }
   try {
     await handler(delivery);
   } catch (err) {
-    return failed(spec, delivery, control, err, logger);
+    return failed(settling, err);
   }
   control.ack();
+}
+
+// What settling one delivery needs.
+interface Settling {
+  readonly spec: ConsumerSpec;
+  readonly delivery: Delivery;
+  readonly control: DeliveryControl;
+  readonly logger: Logger;
+  readonly observer: DeadLetterObserver | undefined;
 }
 
 /**
@@ -63,38 +81,31 @@ export function skipReason(
   return undefined;
 }
 
-async function failed(
-  spec: ConsumerSpec,
-  delivery: Delivery,
-  control: DeliveryControl,
-  err: unknown,
-  logger: Logger,
-): Promise<void> {
+async function failed(settling: Settling, err: unknown): Promise<void> {
+  const { spec, delivery, control, logger } = settling;
   const reason = reasonOf(err);
-  if (delivery.deliveryCount >= spec.maxDeliver) {
-    return deadLetter(spec, delivery, control, reason, logger);
-  }
+  if (delivery.deliveryCount >= spec.maxDeliver) return deadLetter(settling, reason);
   const delayMs = redeliveryDelayMs(spec, delivery.deliveryCount);
   logger.warn({ ...where(delivery), reason, retryInMs: delayMs }, "event handler failed");
   control.nak(delayMs);
 }
 
-async function deadLetter(
-  spec: ConsumerSpec,
-  delivery: Delivery,
-  control: DeliveryControl,
-  reason: string,
-  logger: Logger,
-): Promise<void> {
+async function deadLetter(settling: Settling, reason: string): Promise<void> {
+  const { spec, delivery, control, logger, observer } = settling;
+  let stored: boolean;
   try {
-    await control.deadLetter(reason);
-    logger.error({ ...where(delivery), reason }, "event dead-lettered");
+    stored = await control.deadLetter(reason);
   } catch (err) {
-    // The message stays in its stream; a nak brings it back for another try
-    // while the broker still allows deliveries.
+    // The message stays in its stream; the nak brings it back (spent, so
+    // straight here again) until a write succeeds.
     logger.error({ ...where(delivery), err }, "dead-lettering failed");
+    observer?.failed(delivery);
     control.nak(redeliveryDelayMs(spec, delivery.deliveryCount));
+    return;
   }
+  logger.error({ ...where(delivery), reason }, "event dead-lettered");
+  // Heard once the letter exists, and once per message.
+  if (stored) observer?.stored(delivery);
 }
 
 // What names the delivery in a line: the broker's coordinates, and the

@@ -10,6 +10,7 @@ import { tracerFor } from "../tracing/tracer-for.js";
 import {
   BatchItemFailed,
   type ConsumerHandle,
+  type DeadLetterObserver,
   type Delivery,
   type DeliveryHandler,
   type EventBroker,
@@ -77,8 +78,10 @@ export interface SubscribeOptions<
  *
  * With `metrics`, every delivery the handler sees is counted in
  * `events_consumed_total{consumer,result}`: `ok`, `duplicate` (handled
- * before), `error` (to be redelivered) or `dead_lettered` (its last
- * attempt failed: processDelivery dead-letters it).
+ * before), `error` (to be redelivered) or `dead_lettered`, counted by the
+ * delivery policy once the message is in the dead-letter stream (after a
+ * failed last attempt, or a spent delivery); a dead-letter write that fails
+ * counts in `events_dead_letter_write_failures_total{consumer}` instead.
  */
 export function subscribe<Desc extends DescMessage, TSchema extends Record<string, unknown>>(
   broker: EventBroker,
@@ -138,7 +141,7 @@ export function subscribe<Desc extends DescMessage, TSchema extends Record<strin
         endSpan(span, i === current ? errorTypeOf(err) : undefined);
       });
       if (current === undefined) throw err;
-      if (counters) failureCounter(consumer, counters, deliveries[current]!).inc();
+      if (counters) countFailure(consumer, counters, deliveries[current]!);
       throw new BatchItemFailed(current, err);
     }
     for (const { span } of spans) endSpan(span);
@@ -153,11 +156,19 @@ export function subscribe<Desc extends DescMessage, TSchema extends Record<strin
     consumer,
     tracer ? traceDelivery(tracer, broker, consumer, handle) : handle,
     options.batch === false ? undefined : handleBatch,
+    counters && deadLetterCounter(counters),
   );
 }
 
-// A failure on the consumer's last attempt is dead-lettered by
-// processDelivery (the delivery policy), so it is counted as such.
+// Dead letters are counted where they are written, by the delivery policy:
+// only then is it known that the letter exists.
+function deadLetterCounter(counters: ConsumeCounters): DeadLetterObserver {
+  return {
+    stored: () => counters.dead_lettered.inc(),
+    failed: () => counters.deadLetterWriteFailed.inc(),
+  };
+}
+
 function counted(
   consumer: ConsumerSpec,
   counters: ConsumeCounters,
@@ -168,14 +179,16 @@ function counted(
     try {
       ran = await handleEvent(delivery);
     } catch (err) {
-      failureCounter(consumer, counters, delivery).inc();
+      countFailure(consumer, counters, delivery);
       throw err;
     }
     (ran ? counters.ok : counters.duplicate).inc();
   };
 }
 
-// A failure on the last attempt is dead-lettered, one before it retried.
-function failureCounter(consumer: ConsumerSpec, counters: ConsumeCounters, delivery: Delivery) {
-  return delivery.deliveryCount >= consumer.maxDeliver ? counters.dead_lettered : counters.error;
+// A failure before the last attempt is retried. One on the last attempt
+// goes to the dead-letter stream, and is counted when it is stored there
+// (see deadLetterCounter), not here: the write may yet fail.
+function countFailure(consumer: ConsumerSpec, counters: ConsumeCounters, delivery: Delivery) {
+  if (delivery.deliveryCount < consumer.maxDeliver) counters.error.inc();
 }

@@ -4,15 +4,21 @@ import { Counter, Gauge, type Registry } from "prom-client";
  * ConsumeResult is what became of one delivery to a consumer's handler:
  * `ok` handled, `duplicate` already handled before (acknowledged without
  * running the handler), `error` failed and will be redelivered,
- * `dead_lettered` failed on its last attempt and goes to the dead-letter
- * stream.
+ * `dead_lettered` stored in the dead-letter stream (counted once, when the
+ * write succeeded; a failure on the last attempt whose write failed is
+ * neither, and comes back).
  */
 export type ConsumeResult = "ok" | "error" | "dead_lettered" | "duplicate";
 
 const CONSUME_RESULTS: readonly ConsumeResult[] = ["ok", "error", "dead_lettered", "duplicate"];
 
-/** ConsumeCounters count one consumer's deliveries, one counter per result. */
-export type ConsumeCounters = { readonly [R in ConsumeResult]: { inc(): void } };
+/**
+ * ConsumeCounters count one consumer's deliveries, one counter per result,
+ * and its failed dead-letter writes.
+ */
+export type ConsumeCounters = { readonly [R in ConsumeResult]: { inc(): void } } & {
+  readonly deadLetterWriteFailed: { inc(): void };
+};
 
 interface Inc {
   inc(value?: number): void;
@@ -46,8 +52,9 @@ export interface EventMetrics {
 }
 
 /**
- * createEventMetrics registers `events_published_total{subject,result}` and
- * `events_consumed_total{consumer,result}`. Label children are cached per
+ * createEventMetrics registers `events_published_total{subject,result}`,
+ * `events_consumed_total{consumer,result}` and
+ * `events_dead_letter_write_failures_total{consumer}`. Label children are cached per
  * subject, and built per consumer at subscribe time, so counting costs a
  * map lookup at most.
  */
@@ -62,6 +69,12 @@ export function createEventMetrics(registry: Registry): EventMetrics {
     name: "events_consumed_total",
     help: "Deliveries handled, by durable consumer and result (ok, error, dead_lettered, duplicate)",
     labelNames: ["consumer", "result"] as const,
+    registers: [registry],
+  });
+  const deadLetterWriteFailures = new Counter({
+    name: "events_dead_letter_write_failures_total",
+    help: "Dead-letter writes that failed, by durable consumer; each message is delivered again to retry",
+    labelNames: ["consumer"] as const,
     registers: [registry],
   });
   const bySubject = new Map<string, { ok: Inc; error: Inc }>();
@@ -85,7 +98,9 @@ export function createEventMetrics(registry: Registry): EventMetrics {
         counters[result] = consumed.labels(durable, result);
         counters[result].inc(0);
       }
-      return counters;
+      const deadLetterWriteFailed = deadLetterWriteFailures.labels(durable);
+      deadLetterWriteFailed.inc(0);
+      return { ...counters, deadLetterWriteFailed };
     },
     watchOutbox(backlog) {
       watchOutbox(registry, backlog);
