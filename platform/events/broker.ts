@@ -93,6 +93,16 @@ export interface ConsumerHandle {
   stop(): Promise<void>;
 }
 
+/** ConsumerHealth says whether a running consumer is consuming. */
+export interface ConsumerHealth {
+  readonly stream: string;
+  readonly consumer: string;
+  /** When (epoch ms) it last stopped consuming; undefined while it consumes. */
+  readonly downSinceMs: number | undefined;
+  /** Why it last stopped, if it ever did. */
+  readonly lastError: string | undefined;
+}
+
 /** DeadLetter is a message a consumer gave up on, with why. */
 export interface DeadLetter {
   /** Id in the dead-letter stream (its sequence there). */
@@ -163,6 +173,13 @@ export interface EventBroker {
     observer?: DeadLetterObserver,
   ): ConsumerHandle;
   readonly deadLetters: DeadLetterStore;
+  /**
+   * The running consumers' health, for the status page. Only JetStream
+   * consumers can stop (their consumer or stream deleted, the server
+   * refusing); they restart by themselves, and this shows the ones that
+   * have not yet.
+   */
+  consumerHealth?(): readonly ConsumerHealth[];
   /** Resolves when the broker answers; rejects otherwise (readiness). */
   ping(): Promise<void>;
   /** Stops every consumer, flushes pending acks and disconnects; safe to call twice. */

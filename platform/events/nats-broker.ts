@@ -7,17 +7,20 @@ import {
   type EventBroker,
   notDeclaredError,
 } from "./broker.js";
-import { startNatsConsumer } from "./nats-consumer.js";
+import { type NatsConsumerHandle, startNatsConsumer } from "./nats-consumer.js";
 import { createNatsDeadLetters } from "./nats-dead-letters.js";
 import { toNatsHeaders } from "./nats-headers.js";
-import { ensureNatsTopology } from "./nats-topology.js";
-import { consumerKey } from "./topology.js";
+import { ensureNatsConsumer, ensureNatsTopology } from "./nats-topology.js";
+import { consumerKey, type StreamSpec } from "./topology.js";
 
 /** NatsBrokerOptions configure {@link createNatsBroker}. */
 export interface NatsBrokerOptions {
   /** NATS server URL, e.g. `nats://127.0.0.1:4222`; may carry credentials. */
   readonly url: string;
-  /** Connection name shown by the server's monitoring, e.g. the service name. */
+  /**
+   * Connection name shown by the server's monitoring: the service name,
+   * which is also whose streams (`eventStream(name)`) this broker may update.
+   */
   readonly name?: string | undefined;
   /** Where consumer failures and dead letters are logged; silent when unset. */
   readonly logger?: Logger | undefined;
@@ -48,15 +51,19 @@ export async function createNatsBroker(options: NatsBrokerOptions): Promise<Even
   const jsm = await nc.jetstreamManager();
   const js = nc.jetstream();
   const deadLetters = createNatsDeadLetters(js, jsm, settings);
-  const declared = new Set<string>();
-  const handles = new Set<ConsumerHandle>();
+  // Each declared consumer's stream, to recreate both if deleted at runtime.
+  const declared = new Map<string, StreamSpec>();
+  const handles = new Set<NatsConsumerHandle>();
   let closing: Promise<void> | undefined;
 
   return {
     kind: "nats",
     async ensureTopology(topology) {
-      await ensureNatsTopology(jsm, topology, settings);
-      for (const spec of topology.consumers) declared.add(consumerKey(spec));
+      await ensureNatsTopology(jsm, topology, settings, options.name);
+      for (const spec of topology.consumers) {
+        const stream = topology.streams.find((s) => s.name === spec.stream);
+        if (stream) declared.set(consumerKey(spec), stream);
+      }
     },
     async publish(subject, data, publishOptions) {
       const headers = toNatsHeaders(publishOptions.headers);
@@ -65,15 +72,27 @@ export async function createNatsBroker(options: NatsBrokerOptions): Promise<Even
     },
     consume(spec, handler, batch, observer) {
       if (closing) throw new Error("event broker is closed");
-      if (!declared.has(consumerKey(spec))) throw notDeclaredError(spec);
-      const started = startNatsConsumer(js, spec, handler, batch, deadLetters, logger, observer);
-      const handle: ConsumerHandle = {
+      const stream = declared.get(consumerKey(spec));
+      if (!stream) throw notDeclaredError(spec);
+      const started = startNatsConsumer({
+        js,
+        spec,
+        handler,
+        batch,
+        deadLetters,
+        logger,
+        observer,
+        recreate: () => ensureNatsConsumer(jsm, stream, spec, options.name),
+      });
+      const handle: NatsConsumerHandle = {
         stop: () => started.stop().finally(() => handles.delete(handle)),
+        health: () => started.health(),
       };
       handles.add(handle);
       return handle;
     },
     deadLetters,
+    consumerHealth: () => [...handles].map((handle) => handle.health()),
     async ping() {
       await jsm.getAccountInfo();
     },

@@ -11,21 +11,48 @@ import {
 } from "nats";
 import type { DeadLetterSettings } from "./broker.js";
 import { isJetStreamError, jetStreamErrorCode } from "./nats-error.js";
-import { type ConsumerSpec, defineStream, type StreamSpec, type Topology } from "./topology.js";
+import {
+  type ConsumerSpec,
+  defineStream,
+  mayUpdateStream,
+  type StreamSpec,
+  type Topology,
+} from "./topology.js";
+
+// JSStreamNameExistErr: "stream name already in use with a different configuration".
+const streamNameInUse = 10058;
 
 /**
  * ensureNatsTopology creates or updates the dead-letter stream, then every
  * stream, then every consumer, so a process can run it at each start-up:
  * unchanged declarations are no-ops, changed ones are applied in place.
+ * `service` (the running service) updates only the streams it owns; the
+ * others it creates when missing and otherwise leaves as their owner set
+ * them, or two services with different views would reset each other.
  */
 export async function ensureNatsTopology(
   jsm: JetStreamManager,
   topology: Topology,
   deadLetters: DeadLetterSettings,
+  service: string | undefined,
 ): Promise<void> {
-  await ensureStream(jsm, deadLetterStream(deadLetters));
-  for (const spec of topology.streams) await ensureStream(jsm, spec);
+  await ensureStream(jsm, deadLetterStream(deadLetters), service);
+  for (const spec of topology.streams) await ensureStream(jsm, spec, service);
   for (const spec of topology.consumers) await ensureConsumer(jsm, spec);
+}
+
+/**
+ * ensureNatsConsumer recreates a consumer deleted at runtime, and its
+ * stream if that went too, by the same rules as {@link ensureNatsTopology}.
+ */
+export async function ensureNatsConsumer(
+  jsm: JetStreamManager,
+  stream: StreamSpec,
+  consumer: ConsumerSpec,
+  service: string | undefined,
+): Promise<void> {
+  await ensureStream(jsm, stream, service);
+  await ensureConsumer(jsm, consumer);
 }
 
 /** deadLetterStream declares the dead-letter stream; it keeps messages until deleted. */
@@ -76,13 +103,24 @@ export function consumerConfig(spec: ConsumerSpec): Partial<ConsumerConfig> {
   };
 }
 
-async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+async function ensureStream(
+  jsm: JetStreamManager,
+  spec: StreamSpec,
+  service: string | undefined,
+): Promise<void> {
   const { name, storage, ...updatable } = streamConfig(spec);
+  const owner = mayUpdateStream(spec, service);
   if (await exists(jsm.streams.info(spec.name), jetStreamErrorCode.streamNotFound)) {
-    await jsm.streams.update(spec.name, updatable);
-  } else {
+    if (owner) await jsm.streams.update(spec.name, updatable);
+    return;
+  }
+  try {
     // Two processes may both get here; adding an identical stream twice is a no-op.
     await jsm.streams.add({ name, storage, ...updatable });
+  } catch (err) {
+    // Another service created it first, with its own view of the config.
+    if (!isJetStreamError(err, streamNameInUse)) throw err;
+    if (owner) await jsm.streams.update(spec.name, updatable);
   }
 }
 

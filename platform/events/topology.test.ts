@@ -5,6 +5,7 @@ import {
   defineStream,
   defineTopology,
   eventStream,
+  mayUpdateStream,
   redeliveryDelayMs,
 } from "./topology.js";
 
@@ -84,5 +85,19 @@ describe("checkSubject", () => {
     expect(() => checkSubject("orders.*", false)).toThrow();
     expect(() => checkSubject("orders..created", true)).toThrow();
     expect(() => checkSubject("orders.>.x", true)).toThrow();
+  });
+});
+
+describe("stream ownership", () => {
+  it("gives an event stream to its source, with a 7-day default max age", () => {
+    const stream = eventStream("orders");
+    expect(stream).toMatchObject({ owner: "orders", maxAgeMs: 7 * 24 * 3_600_000 });
+    expect(eventStream("orders", { maxAgeMs: 1_000 }).maxAgeMs).toBe(1_000);
+    expect(mayUpdateStream(stream, "orders")).toBe(true);
+    expect(mayUpdateStream(stream, "identity")).toBe(false);
+    // A stream without an owner (the dead letters) is shared by all.
+    expect(mayUpdateStream(defineStream({ name: "DLQ", subjects: ["dlq.>"] }), "identity")).toBe(
+      true,
+    );
   });
 });

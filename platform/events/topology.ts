@@ -11,6 +11,12 @@ export interface StreamSpec {
   readonly duplicateWindowMs: number;
   /** Messages older than this are discarded; 0 keeps them until removed. */
   readonly maxAgeMs: number;
+  /**
+   * The service that publishes into the stream and alone may change its
+   * configuration; others only create it when missing. Undefined for a
+   * stream every declarer shares and declares alike (the dead letters).
+   */
+  readonly owner?: string | undefined;
 }
 
 /** StreamInit is what {@link defineStream} needs; the rest has defaults. */
@@ -19,7 +25,16 @@ export interface StreamInit {
   readonly subjects: readonly string[];
   readonly duplicateWindowMs?: number;
   readonly maxAgeMs?: number;
+  readonly owner?: string | undefined;
 }
+
+/**
+ * defaultEventMaxAgeMs is how long an event stream keeps a message: 7 days,
+ * enough for a consumer down over a long weekend to catch up. Each
+ * consumer's processed-events rows must be kept at least as long, or a
+ * redelivery after they are pruned is handled twice (docs/events.md).
+ */
+export const defaultEventMaxAgeMs = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * ConsumerSpec declares a durable consumer: its position in a stream
@@ -88,21 +103,38 @@ export function defineStream(init: StreamInit): StreamSpec {
     // crash, short enough that the dedupe index stays small.
     duplicateWindowMs: init.duplicateWindowMs ?? 120_000,
     maxAgeMs: init.maxAgeMs ?? 0,
+    owner: init.owner,
   });
 }
 
 /**
  * eventStream declares the stream of the events a service publishes:
  * `EVENTS_<SOURCE>` capturing `<source>.>`. Every event type of the service
- * starts with its name, so all of them land in it.
+ * starts with its name, so all of them land in it. The source owns it:
+ * only the service named `source` updates its configuration (`maxAgeMs`,
+ * default {@link defaultEventMaxAgeMs}), so a consumer's declaration
+ * cannot undo the owner's.
  */
-export function eventStream(source: string, options: Partial<StreamInit> = {}): StreamSpec {
+export function eventStream(
+  source: string,
+  options: Partial<Omit<StreamInit, "owner">> = {},
+): StreamSpec {
   if (!servicePattern.test(source)) throw new Error(`invalid event source ${source}`);
   return defineStream({
+    maxAgeMs: defaultEventMaxAgeMs,
     ...options,
     name: `EVENTS_${source.toUpperCase()}`,
     subjects: [`${source}.>`],
+    owner: source,
   });
+}
+
+/**
+ * mayUpdateStream tells whether `service` may change an existing stream's
+ * configuration: its owner may, and anyone may change a shared stream.
+ */
+export function mayUpdateStream(spec: StreamSpec, service: string | undefined): boolean {
+  return spec.owner === undefined || spec.owner === service;
 }
 
 /** defineConsumer validates a consumer declaration and fills in the defaults. */
@@ -125,8 +157,9 @@ export function defineConsumer(init: ConsumerInit): ConsumerSpec {
 
 /**
  * defineTopology checks that every consumer reads a declared stream. A
- * service declares the streams it consumes as well as its own: creating a
- * stream is idempotent, so start-up order between services does not matter.
+ * service declares the streams it consumes as well as its own, so
+ * start-up order between services does not matter: the first creates a
+ * missing stream, and only its owner updates it ({@link eventStream}).
  */
 export function defineTopology(topology: Topology): Topology {
   const streams = new Set(topology.streams.map((stream) => stream.name));

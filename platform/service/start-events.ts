@@ -15,7 +15,8 @@ export interface ServiceEvents<T extends Record<string, unknown>> {
   /**
    * Streams the service publishes to or reads from. Every service declares
    * the streams it consumes too (`eventStream("orders")`), so whichever
-   * starts first creates them; the declarations are identical and idempotent.
+   * starts first creates them; only the stream's owner (its source) updates
+   * an existing one, so a consumer never resets the owner's settings.
    */
   readonly streams: readonly StreamSpec[];
   /** The service's outbox table, when it publishes events. */
