@@ -1,13 +1,13 @@
 import type { Tracer } from "@opentelemetry/api";
-import { and, asc, isNotNull, isNull, lt, sql } from "drizzle-orm";
-import { getTableConfig } from "drizzle-orm/pg-core";
+import { and, asc, isNotNull, isNull, lt, type SQLWrapper, sql } from "drizzle-orm";
+import { alias, getTableConfig } from "drizzle-orm/pg-core";
 import type { AppDatabase, AppTransaction } from "../db/index.js";
 import type { Logger } from "../log/index.js";
 import type { EventMetrics, OutboxBacklog } from "../metrics/event-metrics.js";
 import { tracerFor } from "../tracing/tracer-for.js";
 import type { EventBroker } from "./broker.js";
 import { reasonOf } from "./dead-letter-headers.js";
-import type { OutboxTable } from "./outbox.js";
+import { eventHeader, type OutboxTable } from "./outbox.js";
 import { type BatchOutcome, type PublishFailure, publishBatch } from "./publish-batch.js";
 import { type OutgoingMessage, tracePublish } from "./trace-messages.js";
 
@@ -70,7 +70,10 @@ const pruneEveryMs = 60_000;
  * published twice, and events of one subject key never overtake each other.
  * A failed publish records attempts and last_error on its row and holds
  * back the later rows of its key (other keys go on); the relay then backs
- * off exponentially up to `maxBackoffMs`.
+ * off exponentially up to `maxBackoffMs`. The next claims leave those rows
+ * out, so a key that keeps failing does not fill every batch and stall the
+ * others (see createStalledKeys). An event without a subject key is ordered
+ * with no other, so a failing one holds back nothing.
  *
  * When the process traces, each publish is a PRODUCER span in the trace of
  * the request that wrote the event (see tracePublish), named after the
@@ -87,13 +90,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const lockKey = `protoplane:outbox:${schema ?? "public"}.${name}`;
   const publish = publisher(options.broker, tracerFor(schema ?? "protoplane"));
   const sleeper = createSleeper();
+  const stalled = createStalledKeys();
   let stopped = false;
   let lastPrune = 0;
 
   const loop = async () => {
     let failures = 0;
     while (!stopped) {
-      const result = await relayBatch(options, settings.batchSize, lockKey, publish).catch(
+      const result = await relayBatch(options, settings.batchSize, lockKey, publish, stalled).catch(
         (err) => {
           options.logger.error({ err }, "outbox relay batch failed");
           return { published: 0, failed: true };
@@ -128,14 +132,61 @@ async function relayBatch(
   batchSize: number,
   lockKey: string,
   publish: Publish,
+  stalled: StalledKeys,
 ): Promise<BatchResult> {
-  return options.db.transaction(async (tx) => {
-    const rows = await claimRows(tx, options.table, lockKey, batchSize);
-    if (rows.length === 0) return { published: 0, failed: false };
-    const outcome = await publishBatch(rows, publish);
+  const outcome = await options.db.transaction(async (tx) => {
+    const rows = await claimRows(tx, options.table, lockKey, batchSize, stalled.heads());
+    if (rows.length === 0) return undefined;
+    const outcome = await publishBatch(rows.map(withOrderKey), (message) => publish(message.row));
     await settle(tx, options, outcome);
-    return { published: outcome.sent.length, failed: outcome.failed.length > 0 };
+    return outcome;
   });
+  if (!outcome) return { published: 0, failed: false };
+  stalled.record(outcome);
+  return { published: outcome.sent.length, failed: outcome.failed.length > 0 };
+}
+
+// A claimed row as publishBatch sees it: its subject-key header is the key
+// it is ordered by, its own one, or its event id when it has none, so that
+// keyless events wait for none other. `row` is what is published.
+interface Claimed extends OutgoingMessage {
+  readonly row: OutgoingMessage;
+}
+
+function withOrderKey(row: OutgoingMessage): Claimed {
+  const key = row.headers[eventHeader.subjectKey] || row.eventId;
+  return { ...row, headers: { ...row.headers, [eventHeader.subjectKey]: key }, row };
+}
+
+// How many failing keys a relay remembers; past that it forgets the
+// longest-known, and relearns it from one more failed batch.
+const maxStalledKeys = 1_000;
+
+type StalledKeys = ReturnType<typeof createStalledKeys>;
+
+// The keys whose oldest unpublished row failed to publish in this relay,
+// each with that row's event id. The claim skips their later rows, so a
+// key that keeps failing does not fill every batch with rows that are held
+// back. A hint, never trusted for order: the claim skips a row only while
+// the remembered row is still unpublished and older with the same key, so
+// a row another replica published since stops holding anything back. A
+// relay that does not know a failing key yet (just started) learns it from
+// one batch. Keyless rows hold back no others, so they are not remembered.
+function createStalledKeys() {
+  const heads = new Map<string, string>();
+  return {
+    heads: (): string[] => [...heads.values()],
+    record({ sent, failed }: BatchOutcome<Claimed>) {
+      for (const message of sent) heads.delete(message.row.headers[eventHeader.subjectKey] ?? "");
+      for (const { message } of failed) {
+        const key = message.row.headers[eventHeader.subjectKey];
+        if (!key) continue;
+        heads.delete(key);
+        heads.set(key, message.eventId);
+        if (heads.size > maxStalledKeys) heads.delete(heads.keys().next().value as string);
+      }
+    },
+  };
 }
 
 // Marks what the broker acknowledged, records what it refused, in the
@@ -171,7 +222,21 @@ const publishTime = sql`clock_timestamp()`;
 // locks: `FOR UPDATE` re-reads a row updated since the snapshot and drops it
 // when it no longer matches `published_at is null`
 // (https://www.postgresql.org/docs/current/transaction-iso.html#XACT-READ-COMMITTED).
-function claimRows(tx: AppTransaction, table: OutboxTable, lockKey: string, limit: number) {
+//
+// The rows that follow a stalled key's failed row (`stalledHeads`, see
+// createStalledKeys) are left out, so the batch fills up with other keys'
+// rows instead of rows that would only be held back. What is left out of a
+// key is always the end of its queue, so a batch still holds, of each key,
+// its oldest unpublished rows. The check is a primary-key lookup of those
+// few rows; without failures the statement is the plain ordered scan of the
+// partial index on unpublished rows.
+function claimRows(
+  tx: AppTransaction,
+  table: OutboxTable,
+  lockKey: string,
+  limit: number,
+  stalledHeads: readonly string[],
+) {
   const locked = sql`(select pg_try_advisory_xact_lock(hashtextextended(${lockKey}, 0)))`;
   return tx
     .select({
@@ -181,11 +246,29 @@ function claimRows(tx: AppTransaction, table: OutboxTable, lockKey: string, limi
       headers: table.headers,
     })
     .from(table)
-    .where(and(isNull(table.publishedAt), locked))
+    .where(
+      and(
+        isNull(table.publishedAt),
+        locked,
+        stalledHeads.length > 0 ? notAfterStalled(table, stalledHeads) : undefined,
+      ),
+    )
     .orderBy(asc(table.createdAt), asc(table.eventId))
     .limit(limit)
     .for("update", { skipLocked: true });
 }
+
+// True unless an older unpublished row with the same subject key is one of
+// `heads`. Keyless rows never match: `heads` holds no keyless row, and an
+// empty key is compared as no key.
+function notAfterStalled(table: OutboxTable, heads: readonly string[]) {
+  const head = alias(table, headAlias);
+  const keyOf = (headers: SQLWrapper) => sql`(${headers} ->> ${subjectKeyText})`;
+  return sql`not exists (select 1 from ${table} as ${sql.identifier(headAlias)} where ${head.eventId} = any(${sql.param(heads)}::uuid[]) and ${head.publishedAt} is null and ${keyOf(head.headers)} = ${keyOf(table.headers)} and (${head.createdAt}, ${head.eventId}) < (${table.createdAt}, ${table.eventId}))`;
+}
+
+const headAlias = "stalled_head";
+const subjectKeyText = sql.raw(`'${eventHeader.subjectKey}'`);
 
 type Publish = (row: OutgoingMessage) => Promise<unknown>;
 

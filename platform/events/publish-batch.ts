@@ -72,7 +72,9 @@ function nextWave<T extends OutgoingMessage>(pending: readonly T[], failedKeys: 
   return { wave, later };
 }
 
-// Events without a key (an empty subject_key) share one: kept in order.
+// Events without a key (an empty subject_key) share one within a batch, so
+// publishBatch keeps them in order; the relay promises order per subject
+// key only, and does not hold keyless events back for each other.
 function keyOf(message: OutgoingMessage): string {
   return message.headers[eventHeader.subjectKey] ?? "";
 }
