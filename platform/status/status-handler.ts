@@ -55,7 +55,8 @@ export function createStatusHandler(options: StatusHandlerOptions): StatusHandle
     const authorization = req.headers.authorization;
     if (!options.access.canSeeDetails(req.socket.remoteAddress, authorization)) {
       if (authorization !== undefined) {
-        const body = format === "json" ? '{"error":"wrong credentials"}' : "error: wrong credentials\n";
+        const body =
+          format === "json" ? '{"error":"wrong credentials"}' : "error: wrong credentials\n";
         return send(res, 401, format, body, CHALLENGE);
       }
       return sendLevel(res, format, snapshot.level, CHALLENGE);
