@@ -1,5 +1,5 @@
 import type { Tracer } from "@opentelemetry/api";
-import { and, asc, isNotNull, isNull, lt, type SQLWrapper, sql } from "drizzle-orm";
+import { and, asc, isNotNull, isNull, lt, notInArray, type SQLWrapper, sql } from "drizzle-orm";
 import { alias, getTableConfig } from "drizzle-orm/pg-core";
 import type { AppDatabase, AppTransaction } from "../db/index.js";
 import type { Logger } from "../log/index.js";
@@ -43,7 +43,8 @@ export interface OutboxRelay {
 
 interface BatchResult {
   readonly published: number;
-  readonly failed: boolean;
+  /** Keys with a failed publish: 0 when all went out. */
+  readonly failedKeys: number;
 }
 
 // How often published rows are pruned: a cheap delete, but not per batch.
@@ -69,10 +70,11 @@ const pruneEveryMs = 60_000;
  * re-check those rows and skip the ones now published. So no row is
  * published twice, and events of one subject key never overtake each other.
  * A failed publish records attempts and last_error on its row and holds
- * back the later rows of its key (other keys go on); the relay then backs
- * off exponentially up to `maxBackoffMs`. The next claims leave those rows
- * out, so a key that keeps failing does not fill every batch and stall the
- * others (see createStalledKeys). An event without a subject key is ordered
+ * back the later rows of its key (other keys go on). The next claims leave
+ * those rows out, and the failed row too while its key rests (a backoff of
+ * its own, up to `maxBackoffMs`), so a key that keeps failing neither fills
+ * every batch nor slows the others (see createStalledKeys); the relay as a
+ * whole backs off only when a batch sent nothing and several keys failed. An event without a subject key is ordered
  * with no other, so a failing one holds back nothing.
  *
  * When the process traces, each publish is a PRODUCER span in the trace of
@@ -90,7 +92,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const lockKey = `protoplane:outbox:${schema ?? "public"}.${name}`;
   const publish = publisher(options.broker, tracerFor(schema ?? "protoplane"));
   const sleeper = createSleeper();
-  const stalled = createStalledKeys();
+  const stalled = createStalledKeys(settings);
   let stopped = false;
   let lastPrune = 0;
 
@@ -100,15 +102,19 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const result = await relayBatch(options, settings.batchSize, lockKey, publish, stalled).catch(
         (err) => {
           options.logger.error({ err }, "outbox relay batch failed");
-          return { published: 0, failed: true };
+          return { published: 0, failedKeys: Number.POSITIVE_INFINITY };
         },
       );
-      failures = result.failed ? failures + 1 : 0;
+      // The relay as a whole backs off only when nothing went out and more
+      // than one key failed (the broker, not an event, is the trouble): a
+      // single key that keeps failing rests on its own (createStalledKeys)
+      // while the others are polled as usual.
+      failures = result.published === 0 && result.failedKeys > 1 ? failures + 1 : 0;
       if (Date.now() - lastPrune > pruneEveryMs) {
         lastPrune = Date.now();
         await prune(options, settings.retainPublishedMs);
       }
-      if (!result.failed && result.published === settings.batchSize) continue;
+      if (result.failedKeys === 0 && result.published === settings.batchSize) continue;
       const backoff = Math.min(settings.maxBackoffMs, settings.pollMs * 2 ** failures);
       await sleeper.sleep(failures > 0 ? backoff : settings.pollMs);
     }
@@ -135,15 +141,18 @@ async function relayBatch(
   stalled: StalledKeys,
 ): Promise<BatchResult> {
   const outcome = await options.db.transaction(async (tx) => {
-    const rows = await claimRows(tx, options.table, lockKey, batchSize, stalled.heads());
+    const rows = await claimRows(tx, options.table, lockKey, batchSize, stalled);
     if (rows.length === 0) return undefined;
     const outcome = await publishBatch(rows.map(withOrderKey), (message) => publish(message.row));
     await settle(tx, options, outcome);
     return outcome;
   });
-  if (!outcome) return { published: 0, failed: false };
+  if (!outcome) return { published: 0, failedKeys: 0 };
   stalled.record(outcome);
-  return { published: outcome.sent.length, failed: outcome.failed.length > 0 };
+  const failedKeys = new Set(
+    outcome.failed.map(({ message }) => message.headers[eventHeader.subjectKey]),
+  ).size;
+  return { published: outcome.sent.length, failedKeys };
 }
 
 // A claimed row as publishBatch sees it: its subject-key header is the key
@@ -167,22 +176,30 @@ type StalledKeys = ReturnType<typeof createStalledKeys>;
 // The keys whose oldest unpublished row failed to publish in this relay,
 // each with that row's event id. The claim skips their later rows, so a
 // key that keeps failing does not fill every batch with rows that are held
-// back. A hint, never trusted for order: the claim skips a row only while
-// the remembered row is still unpublished and older with the same key, so
-// a row another replica published since stops holding anything back. A
+// back; and it skips the failed row itself while the key rests, a backoff
+// of its own (pollMs doubling per failure, up to maxBackoffMs), so the
+// relay keeps polling the other keys at its usual pace. A hint, never
+// trusted for order: the claim skips a later row only while the
+// remembered row is still unpublished and older with the same key, so a
+// row another replica published since stops holding anything back. A
 // relay that does not know a failing key yet (just started) learns it from
 // one batch. Keyless rows hold back no others, so they are not remembered.
-function createStalledKeys() {
-  const heads = new Map<string, string>();
+function createStalledKeys(settings: { pollMs: number; maxBackoffMs: number }) {
+  const heads = new Map<string, { eventId: string; failures: number; restUntil: number }>();
   return {
-    heads: (): string[] => [...heads.values()],
+    heads: (): string[] => [...heads.values()].map((h) => h.eventId),
+    resting: (now: number): string[] =>
+      [...heads.values()].filter((h) => h.restUntil > now).map((h) => h.eventId),
     record({ sent, failed }: BatchOutcome<Claimed>) {
       for (const message of sent) heads.delete(message.row.headers[eventHeader.subjectKey] ?? "");
       for (const { message } of failed) {
         const key = message.row.headers[eventHeader.subjectKey];
         if (!key) continue;
+        const previous = heads.get(key);
+        const failures = previous?.eventId === message.eventId ? previous.failures + 1 : 1;
+        const rest = Math.min(settings.maxBackoffMs, settings.pollMs * 2 ** failures);
         heads.delete(key);
-        heads.set(key, message.eventId);
+        heads.set(key, { eventId: message.eventId, failures, restUntil: Date.now() + rest });
         if (heads.size > maxStalledKeys) heads.delete(heads.keys().next().value as string);
       }
     },
@@ -235,9 +252,11 @@ function claimRows(
   table: OutboxTable,
   lockKey: string,
   limit: number,
-  stalledHeads: readonly string[],
+  stalled: StalledKeys,
 ) {
   const locked = sql`(select pg_try_advisory_xact_lock(hashtextextended(${lockKey}, 0)))`;
+  const stalledHeads = stalled.heads();
+  const resting = stalled.resting(Date.now());
   return tx
     .select({
       eventId: table.eventId,
@@ -251,6 +270,7 @@ function claimRows(
         isNull(table.publishedAt),
         locked,
         stalledHeads.length > 0 ? notAfterStalled(table, stalledHeads) : undefined,
+        resting.length > 0 ? notInArray(table.eventId, resting) : undefined,
       ),
     )
     .orderBy(asc(table.createdAt), asc(table.eventId))

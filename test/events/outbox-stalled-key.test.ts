@@ -50,7 +50,7 @@ describe.each(brokerKinds)("outbox relay with a key that keeps failing, on $name
   });
 
   // batchSize 3: the failing key has more rows queued than a batch holds.
-  function start() {
+  function start(maxBackoffMs = 50) {
     const { broker, published } = recordingBroker(inner);
     relay = startOutboxRelay({
       db: database.db,
@@ -59,7 +59,7 @@ describe.each(brokerKinds)("outbox relay with a key that keeps failing, on $name
       logger,
       batchSize: 3,
       pollMs: 20,
-      maxBackoffMs: 50,
+      maxBackoffMs,
     });
     return published;
   }
@@ -101,6 +101,23 @@ describe.each(brokerKinds)("outbox relay with a key that keeps failing, on $name
     await waitFor(async () => expect(await unpublished()).toEqual([]));
     expect(published.map((p) => p.msgId).filter((id) => bad.includes(id))).toEqual(bad);
   });
+
+  it("keeps polling the other keys at its usual pace while one key rests between failures", async () => {
+    const bad = await shop.ship(database.db, "w-bad", 1);
+    await poison([bad]);
+    const published = start(60_000);
+    // After its 7th failure the key rests 20 ms × 2^7 = 2.56 s; a relay
+    // that backed off as a whole would sleep as long.
+    await vi.waitFor(
+      async () => expect((await unpublished())[0]!.attempts).toBeGreaterThanOrEqual(7),
+      { timeout: 15_000, interval: 5 },
+    );
+    const written = Date.now();
+    const later = await shop.ship(database.db, "w-later", 1); // no notify(): found by polling
+    await waitFor(() => expect(published.map((p) => p.msgId)).toContain(later));
+    expect(Date.now() - written).toBeLessThan(1_000);
+    expect((await unpublished()).map((row) => row.eventId)).toEqual([bad]);
+  }, 30_000);
 
   it("does not hold keyless events back behind a keyless event that keeps failing", async () => {
     const first = await shop.ship(database.db, "", 1);
