@@ -6,6 +6,7 @@ import type { ConsumerHandle, EventBroker } from "../events/broker.js";
 import { createEventBroker } from "../events/create-event-broker.js";
 import type { OutboxTable } from "../events/outbox.js";
 import { type OutboxRelay, startOutboxRelay } from "../events/outbox-relay.js";
+import { startProcessedEventsPruner } from "../events/processed-events-pruner.js";
 import { type SubscribeOptions, subscribe } from "../events/subscribe.js";
 import { defineTopology, type StreamSpec } from "../events/topology.js";
 import { createEventMetrics } from "../metrics/event-metrics.js";
@@ -82,14 +83,35 @@ export async function startEvents<T extends Record<string, unknown>>(
   const consumers: ConsumerHandle[] = subscriptions.map((s) =>
     subscribe<DescMessage, T>(broker, s, metrics),
   );
+  const pruner = startProcessedEventsPruner(
+    db as AppDatabase,
+    subscriptions.flatMap((s) => {
+      const retainMs = markerRetentionMs(events.streams, s.consumer.stream);
+      return retainMs === undefined
+        ? []
+        : [{ processed: s.processed, consumer: s.consumer.durable, retainMs }];
+    }),
+    options.logger,
+  );
   return {
     broker,
     notify: () => relay?.notify(),
     lag: () => relay?.lag() ?? Promise.resolve(0),
     async stop() {
+      await pruner.stop();
       await Promise.all(consumers.map((c) => c.stop()));
       await relay?.stop();
       if (owned) await broker.close();
     },
   };
+}
+
+// A marker outlives every redelivery of its event, a recreated consumer's
+// replay of the whole stream included: the stream's max age, plus a day for
+// events that waited in the outbox before their publish. A stream that keeps
+// everything (max age 0), or one this service does not declare, keeps its
+// markers for good (undefined).
+function markerRetentionMs(streams: readonly StreamSpec[], stream: string): number | undefined {
+  const maxAgeMs = streams.find((s) => s.name === stream)?.maxAgeMs;
+  return maxAgeMs ? maxAgeMs + 24 * 3_600_000 : undefined;
 }
