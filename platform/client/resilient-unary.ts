@@ -6,6 +6,7 @@ import {
   type Transport,
   type UnaryResponse,
 } from "@connectrpc/connect";
+import { sleep } from "../async/sleep.js";
 import { platformError } from "../rpc/platform-error.js";
 import { rpcPolicyOf } from "../rpc/rpc-policy.js";
 import type { CircuitBreaker } from "./circuit-breaker.js";
@@ -117,16 +118,4 @@ function circuitOpen(upstream: string): ConnectError {
   );
   err.metadata.set("x-upstream", upstream);
   return err;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,4 +1,5 @@
 import { ConsumerEvents, type ConsumerMessages, type JetStreamClient, type JsMsg } from "nats";
+import { sleep } from "../async/sleep.js";
 import type { Logger } from "../log/index.js";
 import type {
   BatchHandler,
@@ -172,18 +173,6 @@ export function isMissingResource(err: unknown): boolean {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** toDelivery reads a JetStream message as a {@link Delivery}. */

@@ -4,6 +4,7 @@ import {
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../../gen/grpc/health/v1/health_pb.js";
 import { RateLimitClass } from "../../gen/platform/v1/policy_pb.js";
+import { sleep } from "../async/sleep.js";
 import { ANY_SERVICE, type RpcPolicy } from "./rpc-policy.js";
 import { registerService, type ServiceRegistration } from "./service-registration.js";
 
@@ -55,7 +56,6 @@ export function createHealthService(state: HealthState): ServiceRegistration<typ
         return { status };
       },
       async *watch(req, ctx) {
-        const wake = state.draining ? [ctx.signal, state.draining] : [ctx.signal];
         let last: ServingStatus | undefined;
         while (!ctx.signal.aborted) {
           if (state.draining?.aborted) {
@@ -65,28 +65,10 @@ export function createHealthService(state: HealthState): ServiceRegistration<typ
           const status = statusOf(req.service);
           if (status !== last) yield { status };
           last = status;
-          await sleep(1000, wake);
+          await sleep(1000, ctx.signal, state.draining);
         }
       },
     },
     healthPolicy,
   );
-}
-
-/**
- * sleep resolves after `ms`, or as soon as one of `signals` aborts; its timer
- * keeps no process alive. (Not AbortSignal.any: a composite signal would be
- * tied to the process-long drain signal for every Watch ever opened.)
- */
-function sleep(ms: number, signals: readonly AbortSignal[]): Promise<void> {
-  if (signals.some((s) => s.aborted)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      for (const s of signals) s.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms).unref();
-    for (const s of signals) s.addEventListener("abort", done, { once: true });
-  });
 }
