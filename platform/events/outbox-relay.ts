@@ -1,5 +1,5 @@
 import type { Tracer } from "@opentelemetry/api";
-import { and, asc, isNotNull, isNull, lt, notInArray, type SQLWrapper, sql } from "drizzle-orm";
+import { and, asc, isNotNull, isNull, lte, notInArray, type SQLWrapper, sql } from "drizzle-orm";
 import { alias, getTableConfig } from "drizzle-orm/pg-core";
 import type { AppDatabase, AppTransaction } from "../db/index.js";
 import type { Logger } from "../log/index.js";
@@ -326,13 +326,24 @@ function idIn(table: OutboxTable, ids: readonly string[]) {
   return sql`${table.eventId} = any(${sql.param(ids)}::uuid[])`;
 }
 
-async function prune(options: OutboxRelayOptions, retainMs: number): Promise<void> {
-  const { db, table, logger } = options;
+/**
+ * pruneOutbox deletes the rows published at or before `retainMs` ago: with
+ * retainMs 0, a row published in the same clock tick as the prune is old
+ * enough (PGlite's clock ticks in ms, so "before" alone could keep it).
+ */
+export async function pruneOutbox(
+  db: AppDatabase | AppTransaction,
+  table: OutboxTable,
+  retainMs: number,
+): Promise<void> {
   const cutoff = sql`now() - make_interval(secs => ${retainMs / 1000})`;
-  await db
-    .delete(table)
-    .where(and(isNotNull(table.publishedAt), lt(table.publishedAt, cutoff)))
-    .catch((err: unknown) => logger.warn({ err }, "pruning the outbox failed"));
+  await db.delete(table).where(and(isNotNull(table.publishedAt), lte(table.publishedAt, cutoff)));
+}
+
+async function prune(options: OutboxRelayOptions, retainMs: number): Promise<void> {
+  await pruneOutbox(options.db, options.table, retainMs).catch((err: unknown) =>
+    options.logger.warn({ err }, "pruning the outbox failed"),
+  );
 }
 
 async function lagMs(db: AppDatabase, table: OutboxTable): Promise<number> {

@@ -1,10 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { asc, eq, isNull } from "drizzle-orm";
+import { asc, eq, isNull, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type AppDatabase, createDatabase } from "../../platform/db/index.js";
 import { decodeEvent } from "../../platform/events/event-envelope.js";
 import { createMemoryBroker } from "../../platform/events/memory-broker.js";
-import { type OutboxRelay, startOutboxRelay } from "../../platform/events/outbox-relay.js";
+import {
+  type OutboxRelay,
+  pruneOutbox,
+  startOutboxRelay,
+} from "../../platform/events/outbox-relay.js";
 import { handleOnce } from "../../platform/events/processed-events.js";
 import { eventStream } from "../../platform/events/topology.js";
 import { createLogger } from "../../platform/log/index.js";
@@ -222,6 +226,26 @@ describe("transactional outbox", () => {
     );
     await waitFor(async () => expect(await rows()).toEqual([]));
     expect(published).toHaveLength(1);
+  });
+
+  it("prunes a row published at the very cutoff, keeps unpublished and younger ones", async () => {
+    const [atCutoff, unsent, younger] = [
+      await shop.ship(database.db, "w-1", 1),
+      await shop.ship(database.db, "w-2", 1),
+      await shop.ship(database.db, "w-3", 1),
+    ];
+    // Inside one transaction now() stands still: a row published "now" sits
+    // exactly on a zero-retention cutoff, as it does when the relay's prune
+    // runs in the same clock tick as its publish.
+    await database.db.transaction(async (tx) => {
+      await tx.update(outbox).set({ publishedAt: sql`now()` }).where(eq(outbox.eventId, atCutoff));
+      await tx
+        .update(outbox)
+        .set({ publishedAt: sql`now() + interval '1 second'` })
+        .where(eq(outbox.eventId, younger));
+      await pruneOutbox(tx, outbox, 0);
+    });
+    expect((await rows()).map((row) => row.eventId).sort()).toEqual([unsent, younger].sort());
   });
 });
 
