@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { entryPoints } from "./k8s-manifests.js";
 import { copySources, finalStage, parseDockerfile, variableNames } from "./parse-dockerfile.js";
 import { readYamlFile } from "./read-yaml-files.js";
 
@@ -73,6 +74,16 @@ describe("deploy/Dockerfile", () => {
     }
   });
 
+  it("copies the code of every process it can run", () => {
+    const sources = instructions.filter((i) => i.keyword === "COPY").flatMap(copySources);
+    for (const entry of entryPoints()) {
+      expect(
+        sources.some((source) => entry.startsWith(`${source}/`)),
+        entry,
+      ).toBe(true);
+    }
+  });
+
   it("has an allow-list ignore file that keeps secrets and local state out", () => {
     expect(ignorePatterns[0]).toBe("*");
     const readmitted = ignorePatterns.filter((p) => p.startsWith("!")).join("\n");
@@ -98,8 +109,9 @@ const compose = readYamlFile("deploy/compose.yaml")[0] as {
 const built = Object.entries(compose.services).filter(([, s]) => s.build);
 
 describe("deploy/compose.yaml", () => {
-  it("builds protoplane services from deploy/Dockerfile with the repository as context", () => {
-    expect(built.map(([name]) => name)).toContain("identity");
+  it("builds every service and the gateway from deploy/Dockerfile with the repository as context", () => {
+    const entries = built.map(([, service]) => service.command?.[0]);
+    expect(entries.sort()).toEqual(entryPoints());
     for (const [, service] of built) {
       expect(join("deploy", service.build!.context)).toBe(".");
       expect(service.build!.dockerfile).toBe("deploy/Dockerfile");
@@ -110,7 +122,7 @@ describe("deploy/compose.yaml", () => {
     const env = service.environment ?? {};
 
     it("runs its own entry point, listening on all interfaces", () => {
-      const entry = `services/${name}/main.ts`;
+      const entry = name === "gateway" ? "gateway/main.ts" : `services/${name}/main.ts`;
       expect(service.command).toEqual([entry]);
       expect(existsSync(entry)).toBe(true);
       expect(env.HOST).toBe("0.0.0.0");

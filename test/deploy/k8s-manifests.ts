@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readYamlFiles } from "./read-yaml-files.js";
 
@@ -41,6 +41,15 @@ export interface SelectorSpec {
   ingress?: {
     from?: { podSelector?: { matchLabels?: Labels }; namespaceSelector?: object }[];
     ports?: { port?: string | number }[];
+  }[];
+}
+
+/** IngressSpec is the subset of an Ingress's spec the tests check. */
+export interface IngressSpec {
+  rules?: {
+    http?: {
+      paths?: { backend?: { service?: { name?: string; port?: { name?: string } } } }[];
+    };
   }[];
 }
 
@@ -139,4 +148,15 @@ export function configFor(container: Container, configMaps: readonly Manifest[])
 export function mountOf(pod: PodSpec, container: Container, path: string | undefined) {
   const mount = container.volumeMounts?.find((m) => path?.startsWith(`${m.mountPath}/`));
   return pod.volumes?.find((v) => v.name === mount?.name);
+}
+
+/**
+ * entryPoints lists the processes the repository can deploy: each
+ * `services/<name>/main.ts`, and the gateway's `gateway/main.ts`.
+ */
+export function entryPoints(): string[] {
+  const services = readdirSync("services", { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join("services", entry.name, "main.ts")))
+    .map((entry) => `services/${entry.name}/main.ts`);
+  return [...services, "gateway/main.ts"].sort();
 }

@@ -5,6 +5,8 @@ import {
   configFor,
   containerPort,
   type DeploymentSpec,
+  entryPoints,
+  type IngressSpec,
   loadK8sFolder,
   type Manifest,
   mountOf,
@@ -80,8 +82,11 @@ describe("deploy/k8s", () => {
     expect(denyAll?.policyTypes).toContain("Ingress");
   });
 
-  it("deploys at least one service", () => {
-    expect(ofKind(manifests, "Deployment").length).toBeGreaterThan(0);
+  it("deploys every service and the gateway, one Deployment each", () => {
+    const deployed = ofKind(manifests, "Deployment").map(
+      (d) => specOf<DeploymentSpec>(d).template.spec.containers[0]?.args?.[0],
+    );
+    expect(deployed.sort()).toEqual(entryPoints());
   });
 });
 
@@ -93,7 +98,11 @@ describe.each(
   const labels = spec.template.metadata.labels;
   const container = pod.containers.find((c) => c.name === name) ?? pod.containers[0]!;
   const config = configFor(container, ofKind(manifests, "ConfigMap"));
-  const rpcPort = Number(config.RPC_PORT);
+  // A service serves mTLS RPC on RPC_PORT; the gateway serves the public
+  // REST/JSON on PORT and no RPC.
+  const isGateway = labels["app.kubernetes.io/component"] === "gateway";
+  const servingPortName = isGateway ? "http" : "rpc";
+  const servingPort = Number(isGateway ? config.PORT : config.RPC_PORT);
   const adminPort = Number(config.ADMIN_PORT);
   const env = (key: string) => container.env?.find((e) => e.name === key)?.value;
   const selecting = (kind: string) =>
@@ -114,12 +123,13 @@ describe.each(
 
   it("declares the ports its config listens on, and its Service targets them", () => {
     expect(config.HOST).toBe("0.0.0.0");
-    expect(containerPort(container, "rpc")).toBe(rpcPort);
+    expect(servingPort).toBeGreaterThan(0);
+    expect(containerPort(container, servingPortName)).toBe(servingPort);
     expect(containerPort(container, "admin")).toBe(adminPort);
     const services = selecting("Service").map((s) => specOf<ServiceSpec>(s));
     expect(services.length).toBe(1);
     const targets = services[0]!.ports.map((p) => containerPort(container, p.targetPort ?? p.port));
-    expect(targets.sort(byNumber)).toEqual([rpcPort, adminPort].sort(byNumber));
+    expect(targets.sort(byNumber)).toEqual([servingPort, adminPort].sort(byNumber));
   });
 
   it("is given longer than the shutdown delay plus the drain deadline before SIGKILL", () => {
@@ -159,9 +169,13 @@ describe.each(
     expect(Object.keys(config).filter((key) => secretLike.test(key))).toEqual([]);
   });
 
-  it("reads identity's token signing keys from a mounted Secret", () => {
+  it("mounts only its own Secrets; identity alone holds the token signing keys", () => {
+    const secrets = (pod.volumes ?? []).flatMap((v) => (v.secret ? [v.secret.secretName] : []));
+    for (const secret of secrets) expect(secret.startsWith(`${name}-`), secret).toBe(true);
     const dir = env("AUTH_SIGNING_KEYS_DIR");
-    expect(mountOf(pod, container, `${dir}/key.pem`)?.secret?.secretName).toBe("identity-jwt-keys");
+    const keys = mountOf(pod, container, `${dir}/key.pem`)?.secret?.secretName;
+    expect(keys).toBe(name === "identity" ? "identity-jwt-keys" : undefined);
+    expect(secrets.includes("identity-jwt-keys")).toBe(name === "identity");
   });
 
   it("mounts its TLS files from the cert-manager Certificate of its SPIFFE ID", () => {
@@ -173,7 +187,9 @@ describe.each(
       .map((c) => specOf<CertificateSpec>(c))
       .find((c) => secretNames.has(c.secretName));
     expect(certificate?.uris).toEqual([`spiffe://${config.TRUST_DOMAIN}/svc/${name}`]);
-    expect(certificate?.usages).toEqual(expect.arrayContaining(["server auth", "client auth"]));
+    // The gateway only calls over mTLS; a service also serves it.
+    const usages = isGateway ? ["client auth"] : ["server auth", "client auth"];
+    expect(certificate?.usages?.filter((u) => u.endsWith(" auth")).sort()).toEqual(usages.sort());
     const issuers = [...ofKind(manifests, "Issuer"), ...ofKind(manifests, "ClusterIssuer")];
     expect(issuers.map((i) => i.metadata?.name)).toContain(certificate?.issuerRef?.name);
   });
@@ -199,14 +215,18 @@ describe.each(
     expect(budgets[0]!.minAvailable).toBeLessThan(spec.replicas ?? 1);
   });
 
-  it("admits RPC from protoplane pods only, and the admin port from the cluster", () => {
+  it("admits RPC from protoplane pods only, the gateway's public port from anywhere, and the admin port from the cluster", () => {
     const rules = selecting("NetworkPolicy").flatMap((p) => specOf<SelectorSpec>(p).ingress ?? []);
     const rulesFor = (port: number) =>
       rules.filter(
         (r) => !r.ports || r.ports.some((p) => containerPort(container, p.port) === port),
       );
-    expect(rulesFor(rpcPort).length).toBeGreaterThan(0);
-    for (const rule of rulesFor(rpcPort)) {
+    expect(rulesFor(servingPort).length).toBeGreaterThan(0);
+    for (const rule of rulesFor(servingPort)) {
+      if (isGateway) {
+        expect(rule.from).toBeUndefined();
+        continue;
+      }
       for (const from of rule.from ?? [{}]) {
         expect(from.namespaceSelector).toBeUndefined();
         expect(from.podSelector?.matchLabels).toEqual({
@@ -217,9 +237,22 @@ describe.each(
     expect(rulesFor(adminPort).length).toBeGreaterThan(0);
   });
 
-  it("exposes no ports beyond RPC and admin", () => {
+  it("exposes no ports beyond the one it serves and admin", () => {
     const ports = (container.ports ?? []).map((p) => p.containerPort);
-    expect(ports.sort(byNumber)).toEqual([rpcPort, adminPort].sort(byNumber));
+    expect(ports.sort(byNumber)).toEqual([servingPort, adminPort].sort(byNumber));
+  });
+
+  it.runIf(isGateway)("is reached through an Ingress, behind the one proxy hop it trusts", () => {
+    const ingresses = ofKind(manifests, "Ingress").map(
+      (i) => specOf<IngressSpec>(i).rules?.flatMap((r) => r.http?.paths ?? []) ?? [],
+    );
+    const backends = ingresses.flat().map((path) => path.backend?.service);
+    const service = selecting("Service")[0];
+    expect(backends).toContainEqual({
+      name: service?.metadata?.name,
+      port: { name: servingPortName },
+    });
+    expect(config.TRUSTED_PROXY_HOPS).toBe("1");
   });
 });
 
