@@ -101,6 +101,12 @@ function serverSettings(ports: ServicePorts) {
     maxMessageBytes: env("MAX_MESSAGE_BYTES", integer(1024, 2 ** 31 - 1), "Largest RPC message", {
       default: 4 * 1024 * 1024,
     }),
+    rpcMaxConnectionAgeMs: env(
+      "RPC_MAX_CONNECTION_AGE_MS",
+      integer(0, 86_400_000),
+      "Close each RPC connection gracefully after this long (±10%), so callers reconnect and spread over new pods; 0: never",
+      { default: 300_000 },
+    ),
   };
 }
 

@@ -17,6 +17,7 @@ import { serviceNameFromSpiffeId, spiffeIdFromCert } from "../pki/index.js";
 import { type CompiledMethod, compileMethods } from "./compile-methods.js";
 import { serveConnect } from "./connect-stream-adapter.js";
 import { serveFastGrpc } from "./fast-grpc-handler.js";
+import { closeGracefully, trackStream } from "./graceful-close.js";
 import { type Peer, peerKey } from "./peer.js";
 import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
 import { createRequestValidator } from "./request-validator.js";
@@ -34,6 +35,12 @@ export interface RpcServerOptions {
   readonly metrics?: RpcMetrics | undefined;
   /** Verifies end-user credentials (platform/auth); calls needing one fail without it. */
   readonly authenticator?: Authenticator | undefined;
+  /**
+   * Close each connection gracefully after about this long (±10%), so that
+   * clients reconnect and a Service spreads them over new pods; 0 keeps
+   * connections for as long as clients do. See maxConnectionAge below.
+   */
+  readonly maxConnectionAgeMs?: number | undefined;
 }
 
 /** RpcServer serves gRPC, gRPC-Web and Connect on one mTLS HTTP/2 port. */
@@ -80,11 +87,16 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
   });
   server.on("session", (session) => {
     sessions.add(session);
-    session.once("close", () => sessions.delete(session));
+    const aged = maxConnectionAge(session, opts.maxConnectionAgeMs ?? 0);
+    session.once("close", () => {
+      sessions.delete(session);
+      clearTimeout(aged);
+    });
     peers.set(session, peerOf(session, opts.trustDomain));
   });
   server.on("stream", (stream, headers) => {
     inFlight++;
+    trackStream(stream);
     stream.once("close", () => {
       if (--inFlight === 0) drained?.();
     });
@@ -181,18 +193,19 @@ function closeSessions(sessions: ReadonlySet<Http2Session>, withinMs: number): P
 }
 
 /**
- * closeGracefully is HTTP/2's two-step shutdown (RFC 9113 section 6.8): a
- * GOAWAY naming the largest stream id tells the client to open no new
- * streams, while streams already on the wire still count; after one ping
- * round trip every such stream has arrived, and the final GOAWAY closes the
- * session once they finish. A single GOAWAY would refuse calls the client
- * had already sent.
+ * maxConnectionAge is gRPC's MAX_CONNECTION_AGE: a Kubernetes Service
+ * balances connections, not calls, and a caller keeps one HTTP/2 connection
+ * per upstream, so without it every caller stays on the pod it first
+ * reached, and pods added by a scale-up or a rollout get no calls from
+ * callers already connected. After the age, the session is closed as on a
+ * drain (closeGracefully: calls already sent finish); the caller's next call
+ * opens a new connection, which the Service may send to any ready pod. The
+ * ±10% jitter keeps connections opened together from all closing together.
  */
-function closeGracefully(session: Http2Session): void {
-  if (session.closed || session.destroyed) return;
-  session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
-  const sent = session.ping(() => session.close());
-  if (!sent) session.close();
+function maxConnectionAge(session: Http2Session, ageMs: number): NodeJS.Timeout | undefined {
+  if (ageMs <= 0) return undefined;
+  const jittered = ageMs * (0.9 + Math.random() * 0.2);
+  return setTimeout(() => closeGracefully(session), jittered).unref();
 }
 
 function connectHandlers(

@@ -142,6 +142,7 @@ export async function startService<S extends ConfigShape, T extends Record<strin
     trustDomain: config.trustDomain,
     logger,
     maxMessageBytes: config.maxMessageBytes,
+    maxConnectionAgeMs: config.rpcMaxConnectionAgeMs,
     metrics: createRpcMetrics(metrics.registry),
     authenticator: auth.authenticate,
   });

@@ -42,6 +42,7 @@ export async function startRpcServer(
     logDestination?: DestinationStream;
     /** A fixed port, e.g. to bring a server back where clients expect it. */
     port?: number;
+    maxConnectionAgeMs?: number;
   } = {},
 ): Promise<StartedRpcServer> {
   const cert = await pki.cert(service);
@@ -56,6 +57,7 @@ export async function startRpcServer(
     }),
     maxMessageBytes: options.maxMessageBytes ?? 4 * 1024 * 1024,
     authenticator: await createTestAuthenticator(pki.dir),
+    maxConnectionAgeMs: options.maxConnectionAgeMs,
   });
   const port = await server.listen(options.port ?? 0, "127.0.0.1");
   return { server, port, baseUrl: `https://127.0.0.1:${port}`, stop: () => server.shutdown(1000) };
