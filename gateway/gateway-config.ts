@@ -22,7 +22,8 @@ import {
  * the platform's keys for logging, identity (the gateway's own mTLS
  * certificate, service name `gateway`), shutdown and UPSTREAMS (a service
  * it does not list is `https://<name>:50051`, its Kubernetes Service), and
- * adds the public port, the per-request limits and the public-edge
+ * the status pages' settings (STATUS_*), and adds the public port, the
+ * per-request limits and the public-edge
  * protections (rate limits, CORS, idempotency keys). It has no RPC port;
  * its database (DATABASE_URL, else PGlite under DATA_DIR/gateway) holds
  * idempotency keys.
@@ -54,6 +55,12 @@ function gatewaySettings() {
     maxMessageBytes: platform.maxMessageBytes,
     gitSha: platform.gitSha,
     buildTime: platform.buildTime,
+    statusIntervalMs: platform.statusIntervalMs,
+    statusTimeoutMs: platform.statusTimeoutMs,
+    statusDbSlowMs: platform.statusDbSlowMs,
+    statusAllow: platform.statusAllow,
+    statusUsername: platform.statusUsername,
+    statusPassword: platform.statusPassword,
     otelEndpoint: platform.otelEndpoint,
     traceSampleRatio: platform.traceSampleRatio,
     traceTrustClient: env(

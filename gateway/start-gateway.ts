@@ -14,6 +14,7 @@ import { type AdminServer, createAdminServer } from "../platform/service/admin-s
 import { resolveTls } from "../platform/service/resolve-tls.js";
 import { reloadMountedTls, type TlsReloader } from "../platform/service/tls-reloader.js";
 import { loadBuildInfo } from "../platform/status/build-info.js";
+import { createServiceStatus, type StatusMonitor } from "../platform/status/index.js";
 import { startTracing, type Tracing } from "../platform/tracing/index.js";
 import { createGatewayAuthenticator } from "./auth/create-gateway-authenticator.js";
 import { openGatewayDatabase } from "./db/open-gateway-database.js";
@@ -56,13 +57,14 @@ const IDEMPOTENCY_LOCK_MARGIN_MS = 30_000;
 
 interface State {
   started: boolean;
-  draining: boolean;
+  readonly draining: AbortSignal;
 }
 
 /**
  * startGateway boots the REST/JSON gateway: config (throws ConfigError
  * listing every problem), logger, the admin port (probes answer while it
- * starts, and `/metrics`), the gateway's mTLS identity, its database
+ * starts, `/metrics`, and `/status`: the database and each upstream,
+ * checked in the background), the gateway's mTLS identity, its database
  * (idempotency keys, migrated here, with their cleaner), one client
  * transport per upstream (presenting a renewed certificate without a
  * restart when TLS_*_PATH are set), then the public port serving the
@@ -94,11 +96,21 @@ export async function startGateway(
   const { urls, unused } = resolveUpstreams(routes, config.upstreams);
   if (unused.length > 0)
     logger.warn({ upstreams: unused }, "UPSTREAMS names services no route calls");
-  const state: State = { started: false, draining: false };
+  const startedAt = Date.now();
+  // Aborted when the drain begins: readiness and /status turn 503 at once.
+  const draining = new AbortController();
+  const state: State = { started: false, draining: draining.signal };
   const metrics = createMetrics("gateway");
+  const status = createServiceStatus({
+    config,
+    registry: metrics.registry,
+    logger,
+    startedAt,
+    draining: draining.signal,
+  });
   const admin = createAdminServer(
     { started: () => state.started, ready: async () => ready(state) },
-    { metrics },
+    { metrics, status: status.handler },
   );
   const adminPort = await admin.listen(config.adminPort, config.host);
   let database: Database | undefined;
@@ -117,6 +129,13 @@ export async function startGateway(
       tls,
       maxMessageBytes: config.maxMessageBytes,
     });
+    // /status: the idempotency database, and each upstream's circuit and health.
+    status.watch({ database });
+    for (const name of Object.keys(urls)) {
+      const transport = upstreams.transport(name);
+      if (transport) status.registry.registerUpstream(name, transport);
+    }
+    status.monitor.start();
     const http = createHttpMetrics(metrics.registry);
     // Credentials are checked over the same identity connection the routes use.
     const auth = createProcessAuthenticator(
@@ -159,14 +178,16 @@ export async function startGateway(
       cleaner,
       auth,
       tlsReloader,
+      status: status.monitor,
     };
     let stopping: Promise<void> | undefined;
     const stop = () => {
-      stopping ??= drain(state, parts, config);
+      stopping ??= drain(draining, parts, config);
       return stopping;
     };
     return { port, adminPort, logger, stop };
   } catch (err) {
+    status.monitor.stop();
     await tlsReloader?.stop();
     await database?.close();
     await admin.close();
@@ -175,7 +196,7 @@ export async function startGateway(
 }
 
 function ready(state: State): { ok: boolean; reason?: string } {
-  if (state.draining) return { ok: false, reason: "draining" };
+  if (state.draining.aborted) return { ok: false, reason: "draining" };
   return state.started ? { ok: true } : { ok: false, reason: "starting" };
 }
 
@@ -285,28 +306,31 @@ interface Parts {
   readonly cleaner: IdempotencyCleaner;
   readonly auth: { close(): Promise<void> };
   readonly tlsReloader: TlsReloader | undefined;
+  readonly status: StatusMonitor;
 }
 
 /**
- * drain is the graceful shutdown (DESIGN.md, lifecycle): readiness turns 503
- * first, then (after SHUTDOWN_DELAY_MS, for load balancers to notice) the
+ * drain is the graceful shutdown (DESIGN.md, lifecycle): readiness and
+ * `/status` turn 503 first, then (after SHUTDOWN_DELAY_MS, for load balancers to notice) the
  * public port stops accepting and in-flight requests finish until
  * SHUTDOWN_TIMEOUT_MS; only then are the upstream connections closed, so
  * no request loses its RPC, and the database, so every keyed request saved
  * its answer.
  */
 async function drain(
-  state: State,
+  draining: AbortController,
   parts: Parts,
   config: { shutdownDelayMs: number; shutdownTimeoutMs: number },
 ): Promise<void> {
-  state.draining = true;
+  draining.abort();
   // Before the delay: clients on kept-alive connections are told to leave
   // while the server still answers, instead of being reset at close.
   parts.server.beginDrain();
   parts.logger.info({ in_flight: parts.server.inFlight() }, "draining");
   if (config.shutdownDelayMs > 0) await new Promise((r) => setTimeout(r, config.shutdownDelayMs));
   await parts.server.drain(config.shutdownTimeoutMs);
+  // The checks keep their last results; the upstreams they call close next.
+  parts.status.stop();
   await parts.cleaner.stop();
   await parts.upstreams.close();
   await parts.auth.close();

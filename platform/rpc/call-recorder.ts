@@ -1,6 +1,7 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, type ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Logger } from "pino";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { infoLineWriter, jsonString } from "../log/info-line-writer.js";
 import type { RpcMetrics } from "../metrics/rpc-metrics.js";
 import { grpcCodeName } from "./grpc-code-name.js";
@@ -16,6 +17,8 @@ export type CallRecorder = (
 ) => ConnectError | undefined;
 
 // The routine line's fields, in the order they are written.
+const HEALTH_SERVICE = Health.typeName;
+
 const ROUTINE_KEYS = [
   "request_id",
   "trace_id",
@@ -46,7 +49,11 @@ export function createCallRecorder(
 ): CallRecorder {
   const rpc = `${method.parent.typeName}/${method.name}`;
   const routine = logger.child({}, { redact: [] });
-  const writeLine = infoLineWriter(routine, ROUTINE_KEYS);
+  // A health check that answers is a probe, not traffic: every caller's
+  // /status asks each upstream every few seconds, which would bury the
+  // calls in the log. It stays in the metrics; a failed one is logged.
+  const probe = method.parent.typeName === HEALTH_SERVICE;
+  const writeLine = probe ? undefined : infoLineWriter(routine, ROUTINE_KEYS);
   const rpcField = `,"rpc":${jsonString(rpc)}`;
   return (ctx, started, error) => {
     const seconds = (performance.now() - started) / 1000;
@@ -79,7 +86,8 @@ export function createCallRecorder(
       code,
       duration_ms: durationMs,
     };
-    if (error === undefined) routine.info(fields, "rpc");
+    if (error === undefined && probe) routine.debug(fields, "rpc");
+    else if (error === undefined) routine.info(fields, "rpc");
     else if (error.code === Code.Internal || error.code === Code.Unknown)
       logger.error({ ...fields, err: error.cause ?? error }, "rpc failed");
     else routine.info({ ...fields, error: error.rawMessage }, "rpc");

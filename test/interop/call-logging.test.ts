@@ -1,8 +1,10 @@
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { InteropService } from "../../gen/interop/v1/interop_pb.js";
 import { createLogCapture } from "../../platform/log/index.js";
+import { createHealthService } from "../../platform/rpc/health-service.js";
 import { type StartedRpcServer, startRpcServer } from "../support/start-rpc-server.js";
 import { createTestPki } from "../support/test-pki.js";
 import { interopService } from "./interop-service.js";
@@ -10,20 +12,25 @@ import { interopService } from "./interop-service.js";
 const capture = createLogCapture();
 let server: StartedRpcServer;
 let client: ReturnType<typeof createClient<typeof InteropService>>;
+let healthClient: ReturnType<typeof createClient<typeof Health>>;
 beforeAll(async () => {
   const pki = await createTestPki();
-  server = await startRpcServer(pki, "interop", [interopService], {
+  const health = createHealthService({
+    serving: () => true,
+    services: new Set([InteropService.typeName]),
+    draining: new AbortController().signal,
+  });
+  server = await startRpcServer(pki, "interop", [interopService, health], {
     logLevel: "info",
     logDestination: capture.stream,
   });
   const cert = await pki.cert("interop-client");
-  client = createClient(
-    InteropService,
-    createGrpcTransport({
-      baseUrl: server.baseUrl,
-      nodeOptions: { cert: cert.cert, key: cert.key, ca: cert.ca },
-    }),
-  );
+  const transport = createGrpcTransport({
+    baseUrl: server.baseUrl,
+    nodeOptions: { cert: cert.cert, key: cert.key, ca: cert.ca },
+  });
+  client = createClient(InteropService, transport);
+  healthClient = createClient(Health, transport);
 });
 afterAll(() => server.stop());
 
@@ -55,6 +62,17 @@ describe("call logging", () => {
       code: "OK",
     });
     expect(String(lines[0]?.time)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it("keeps answered health checks out of the info log, and logs a failed one", async () => {
+    const before = rpcLines().length;
+    await healthClient.check({ service: InteropService.typeName });
+    await healthClient.check({ service: "" });
+    expect(rpcLines().slice(before)).toEqual([]);
+    await expect(healthClient.check({ service: "no.Such" })).rejects.toThrow(/unknown service/);
+    expect(rpcLines().slice(before)).toMatchObject([
+      { level: "info", rpc: "grpc.health.v1.Health/Check", code: "NOT_FOUND" },
+    ]);
   });
 
   it("generates a request id when the caller's is missing or malformed", async () => {
