@@ -1,23 +1,22 @@
-import { constants, type Http2Session, type ServerHttp2Stream } from "node:http2";
+import { constants, type Http2Session } from "node:http2";
 
 // Streams each server session is serving now, and the sessions told to go away.
 const activeStreams = new WeakMap<Http2Session, number>();
 const goingAway = new WeakSet<Http2Session>();
 
-/**
- * trackStream counts `stream` as active on its session until it closes.
- * When the last one closes on a session closeGracefully was called on, the
- * session is closed at once (see there).
- */
-export function trackStream(stream: ServerHttp2Stream): void {
-  const session = stream.session;
-  if (!session) return;
+/** streamOpened counts a stream the session now serves. */
+export function streamOpened(session: Http2Session): void {
   activeStreams.set(session, (activeStreams.get(session) ?? 0) + 1);
-  stream.once("close", () => {
-    const left = (activeStreams.get(session) ?? 1) - 1;
-    activeStreams.set(session, left);
-    if (left === 0 && goingAway.has(session)) finalClose(session);
-  });
+}
+
+/**
+ * streamClosed counts it off. When the last one closes on a session
+ * closeGracefully was called on, the session is closed at once (see there).
+ */
+export function streamClosed(session: Http2Session): void {
+  const left = (activeStreams.get(session) ?? 1) - 1;
+  activeStreams.set(session, left);
+  if (left === 0 && goingAway.has(session)) finalClose(session);
 }
 
 /**

@@ -17,7 +17,7 @@ import { serviceNameFromSpiffeId, spiffeIdFromCert } from "../pki/index.js";
 import { type CompiledMethod, compileMethods } from "./compile-methods.js";
 import { serveConnect } from "./connect-stream-adapter.js";
 import { serveFastGrpc } from "./fast-grpc-handler.js";
-import { closeGracefully, trackStream } from "./graceful-close.js";
+import { closeGracefully, streamClosed, streamOpened } from "./graceful-close.js";
 import { type Peer, peerKey } from "./peer.js";
 import { REQUEST_ID_HEADER, requestIdFrom, requestIdKey } from "./request-id.js";
 import { createRequestValidator } from "./request-validator.js";
@@ -95,16 +95,18 @@ export function createRpcServer(opts: RpcServerOptions): RpcServer {
     peers.set(session, peerOf(session, opts.trustDomain));
   });
   server.on("stream", (stream, headers) => {
+    const session = stream.session!;
     inFlight++;
-    trackStream(stream);
+    streamOpened(session);
     stream.once("close", () => {
+      streamClosed(session);
       if (--inFlight === 0) drained?.();
     });
     stream.on("error", () => {
       // A reset by the peer; the call's own handlers see the close.
     });
     const values = createContextValues()
-      .set(peerKey, peers.get(stream.session!))
+      .set(peerKey, peers.get(session))
       .set(requestIdKey, requestIdFrom(headers[REQUEST_ID_HEADER]))
       .set(traceContextKey, traceContextFrom(headers.traceparent, headers.tracestate));
     route(stream, headers, values);
