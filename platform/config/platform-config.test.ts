@@ -30,7 +30,7 @@ describe("defineServiceConfig", () => {
       upstreams: {},
       shutdownTimeoutMs: 10_000,
       maxMessageBytes: 4 * 1024 * 1024,
-      rpcMaxConnectionAgeMs: 300_000,
+      rpcMaxConnectionAgeMs: 0,
       dbPoolMax: 10,
       dbStatementTimeoutMs: 5_000,
       statusIntervalMs: 5_000,

@@ -105,7 +105,7 @@ function serverSettings(ports: ServicePorts) {
       "RPC_MAX_CONNECTION_AGE_MS",
       integer(0, 86_400_000),
       "Close each RPC connection gracefully after this long (±10%), so callers reconnect and spread over new pods; 0: never",
-      { default: 300_000 },
+      { default: 0 },
     ),
   };
 }

@@ -33,8 +33,12 @@ export function streamClosed(session: Http2Session): void {
  * meantime is ever read; the session would hang until destroyed, and those
  * calls with it. So a going-away session with no stream left is closed
  * right then: the final GOAWAY names the last stream it processed, and the
- * client sees any later one refused, provably unprocessed, which gRPC
- * clients (ours included) send again on a new connection.
+ * client sees any later one refused (REFUSED_STREAM), provably unprocessed.
+ * The platform client's unary calls and grpc-js send such a call again on a
+ * new connection; connect-node, and so the platform client's streaming
+ * calls, report it as an error. A drain refused them before too, only
+ * later; a maximum connection age would do it every age, which is why that
+ * is opt-in (RPC_MAX_CONNECTION_AGE_MS).
  */
 export function closeGracefully(session: Http2Session): void {
   if (session.closed || session.destroyed || goingAway.has(session)) return;

@@ -37,8 +37,9 @@ export interface RpcServerOptions {
   readonly authenticator?: Authenticator | undefined;
   /**
    * Close each connection gracefully after about this long (±10%), so that
-   * clients reconnect and a Service spreads them over new pods; 0 keeps
-   * connections for as long as clients do. See maxConnectionAge below.
+   * clients reconnect and a Service spreads them over new pods; 0 (the
+   * default) keeps connections for as long as clients do. See
+   * maxConnectionAge below, and graceful-close.ts for what a caller sees.
    */
   readonly maxConnectionAgeMs?: number | undefined;
 }
