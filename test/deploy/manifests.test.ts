@@ -215,7 +215,7 @@ describe.each(
     expect(budgets[0]!.minAvailable).toBeLessThan(spec.replicas ?? 1);
   });
 
-  it("admits RPC from protoplane pods only, the gateway's public port from anywhere, and the admin port from the cluster", () => {
+  it("admits RPC from protoplane pods only, the gateway's public port from the ingress controller only, and the admin port from the cluster", () => {
     const rules = selecting("NetworkPolicy").flatMap((p) => specOf<SelectorSpec>(p).ingress ?? []);
     const rulesFor = (port: number) =>
       rules.filter(
@@ -224,7 +224,13 @@ describe.each(
     expect(rulesFor(servingPort).length).toBeGreaterThan(0);
     for (const rule of rulesFor(servingPort)) {
       if (isGateway) {
-        expect(rule.from).toBeUndefined();
+        // Only the trusted proxy (the ingress controller's namespace) may
+        // reach the port whose X-Forwarded-For the gateway believes.
+        expect(rule.from?.length).toBeGreaterThan(0);
+        for (const from of rule.from ?? []) {
+          expect(from.podSelector).toBeUndefined();
+          expect(Object.keys(from.namespaceSelector ?? {})).toEqual(["matchLabels"]);
+        }
         continue;
       }
       for (const from of rule.from ?? [{}]) {
