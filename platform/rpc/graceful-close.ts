@@ -44,7 +44,10 @@ export function closeGracefully(session: Http2Session): void {
   if (session.closed || session.destroyed || goingAway.has(session)) return;
   goingAway.add(session);
   session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
-  if ((activeStreams.get(session) ?? 0) === 0) return finalClose(session);
+  if ((activeStreams.get(session) ?? 0) === 0) {
+    finalClose(session);
+    return;
+  }
   const sent = session.ping(() => finalClose(session));
   if (!sent) finalClose(session);
 }
