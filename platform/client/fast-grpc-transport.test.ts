@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -13,6 +12,7 @@ import {
 } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InteropService } from "../../gen/interop/v1/interop_pb.js";
+import { freePort as unusedPort } from "../../test/support/free-port.js";
 import { ensureServiceCert, type ServiceCert } from "../pki/index.js";
 import { createFastGrpcTransport, type FastGrpcTransport } from "./fast-grpc-transport.js";
 import { type InteropGrpcServer, startInteropGrpcServer } from "./interop-grpc-server.js";
@@ -61,14 +61,6 @@ async function rejection(promise: Promise<unknown>): Promise<ConnectError> {
 async function eventually(check: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(check()).toBe(true);
-}
-
-async function unusedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe("createFastGrpcTransport", () => {

@@ -1,17 +1,7 @@
-import { createServer } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { freePort as closedPort } from "../../test/support/free-port.js";
 import { createLogCapture, createLogger } from "../log/index.js";
 import { startTracing, type Tracing } from "./start-tracing.js";
-
-// A loopback port that was free a moment ago: nothing listens, so every
-// export is refused at once.
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let tracing: Tracing | undefined;
 afterEach(async () => {

@@ -5,9 +5,9 @@
  * by the test client, so a passing test also means the document is true.
  */
 import { rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningGateway, startGateway } from "../../gateway/start-gateway.js";
+import { freePort as unusedPort } from "../support/free-port.js";
 import { gatewayDataDir } from "../support/gateway-database.js";
 import { createGatewayClient, type GatewayClient } from "../support/gateway-http.js";
 import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";
@@ -324,12 +324,3 @@ describe("an unreachable upstream", () => {
     }
   });
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}

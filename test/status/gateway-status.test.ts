@@ -1,13 +1,7 @@
-/**
- * The gateway's admin port serves the same status pages as a service's:
- * its idempotency database and each upstream (circuit and gRPC health,
- * checked in the background), 200 while OK or WARN, and 503 as soon as it
- * drains, together with readiness.
- */
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningGateway, startGateway } from "../../gateway/start-gateway.js";
+import { freePort } from "../support/free-port.js";
 import { createGatewayDatabase, type GatewayDatabase } from "../support/gateway-database.js";
 import { getStatus, startIdentityWith, type TestService } from "./status-http.js";
 
@@ -17,15 +11,6 @@ let identity: TestService;
 let database: GatewayDatabase;
 let gateway: RunningGateway;
 let stopped: Promise<void> | undefined;
-
-// A port nothing listens on: orders is down for the whole test.
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   identity = await startIdentityWith(STATUS);
@@ -41,7 +26,7 @@ beforeAll(async () => {
     SHUTDOWN_DELAY_MS: "1000",
     UPSTREAMS: [
       `identity=https://127.0.0.1:${identity.service.rpcPort}`,
-      `orders=https://127.0.0.1:${await closedPort()}`,
+      `orders=https://127.0.0.1:${await freePort()}`,
     ].join(","),
   });
 });
