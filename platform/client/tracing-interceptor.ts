@@ -7,6 +7,7 @@ import {
 } from "@connectrpc/connect";
 import { context, type SpanContext, SpanKind, type Tracer, trace } from "@opentelemetry/api";
 import { grpcCodeName } from "../rpc/grpc-code-name.js";
+import { isHealthProbe } from "../rpc/health-probe.js";
 import { endSpan } from "../tracing/end-span.js";
 import { attr } from "../tracing/semconv.js";
 import { childSpanStarter } from "../tracing/start-child-span.js";
@@ -44,9 +45,11 @@ export function tracedUnary(
 ): Transport["unary"] {
   const trace = createClientCallTracer(tracer, baseUrl);
   return (method, signal, timeoutMs, header, input, contextValues) =>
-    trace(method, contextValues, (span) =>
-      unary(method, signal, timeoutMs, withTraceHeaders(header, span), input, contextValues),
-    );
+    isHealthProbe(method)
+      ? unary(method, signal, timeoutMs, header, input, contextValues)
+      : trace(method, contextValues, (span) =>
+          unary(method, signal, timeoutMs, withTraceHeaders(header, span), input, contextValues),
+        );
 }
 
 // `call` makes the attempt, sending the trace headers of the span it is given.

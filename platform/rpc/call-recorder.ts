@@ -1,10 +1,10 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, type ConnectError, type HandlerContext } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { Health } from "../../gen/grpc/health/v1/health_pb.js";
 import { infoLineWriter, jsonString } from "../log/info-line-writer.js";
 import type { RpcMetrics } from "../metrics/rpc-metrics.js";
 import { grpcCodeName } from "./grpc-code-name.js";
+import { isHealthProbe } from "./health-probe.js";
 import { peerKey } from "./peer.js";
 import { requestIdKey } from "./request-id.js";
 import { traceContextKey } from "./trace-context.js";
@@ -17,8 +17,6 @@ export type CallRecorder = (
 ) => ConnectError | undefined;
 
 // The routine line's fields, in the order they are written.
-const HEALTH_SERVICE = Health.typeName;
-
 const ROUTINE_KEYS = [
   "request_id",
   "trace_id",
@@ -49,10 +47,9 @@ export function createCallRecorder(
 ): CallRecorder {
   const rpc = `${method.parent.typeName}/${method.name}`;
   const routine = logger.child({}, { redact: [] });
-  // A health check that answers is a probe, not traffic: every caller's
-  // /status asks each upstream every few seconds, which would bury the
-  // calls in the log. It stays in the metrics; a failed one is logged.
-  const probe = method.parent.typeName === HEALTH_SERVICE;
+  // An answered health check is a probe (isHealthProbe): kept in the
+  // metrics, logged at debug only, so probes do not bury the calls.
+  const probe = isHealthProbe(method);
   const writeLine = probe ? undefined : infoLineWriter(routine, ROUTINE_KEYS);
   const rpcField = `,"rpc":${jsonString(rpc)}`;
   return (ctx, started, error) => {

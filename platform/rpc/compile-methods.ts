@@ -15,6 +15,7 @@ import { tracerFor } from "../tracing/tracer-for.js";
 import { assertNoUnknownFields } from "./assert-no-unknown-fields.js";
 import { type CallAuthenticator, createCallAuthenticator } from "./authenticate-call.js";
 import { type CallRecorder, createCallRecorder } from "./call-recorder.js";
+import { isHealthProbe } from "./health-probe.js";
 import { peerKey } from "./peer.js";
 import type { RequestValidator } from "./request-validator.js";
 import { assertCallerAllowed, type RpcPolicy, rpcPolicyOf } from "./rpc-policy.js";
@@ -97,7 +98,7 @@ function compileMethod(
   const path = `/${method.parent.typeName}/${method.name}`;
   const base = { method, path, policy };
   const traced = <F extends AnyImpl>(fn: F): F =>
-    tracer ? traceServerCall(fn, method, tracer) : fn;
+    tracer && !isHealthProbe(method) ? traceServerCall(fn, method, tracer) : fn;
   const record = createCallRecorder(method, deps.logger, deps.metrics);
   switch (method.methodKind) {
     case "unary": {
