@@ -11,8 +11,8 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort as unusedPort } from "../../bench/net-util.js";
 import { InteropService } from "../../gen/interop/v1/interop_pb.js";
-import { freePort as unusedPort } from "../../test/support/free-port.js";
 import { ensureServiceCert, type ServiceCert } from "../pki/index.js";
 import { createFastGrpcTransport, type FastGrpcTransport } from "./fast-grpc-transport.js";
 import { type InteropGrpcServer, startInteropGrpcServer } from "./interop-grpc-server.js";

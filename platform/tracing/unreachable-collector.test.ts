@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { freePort as closedPort } from "../../test/support/free-port.js";
+import { freePort as closedPort } from "../../bench/net-util.js";
 import { createLogCapture, createLogger } from "../log/index.js";
 import { startTracing, type Tracing } from "./start-tracing.js";
 

@@ -6,8 +6,8 @@
  */
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort as unusedPort } from "../../bench/net-util.js";
 import { type RunningGateway, startGateway } from "../../gateway/start-gateway.js";
-import { freePort as unusedPort } from "../support/free-port.js";
 import { gatewayDataDir } from "../support/gateway-database.js";
 import { createGatewayClient, type GatewayClient } from "../support/gateway-http.js";
 import { startTestIdentity, type TestIdentity } from "../support/start-test-identity.js";

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../bench/net-util.js";
 import { type RunningGateway, startGateway } from "../../gateway/start-gateway.js";
-import { freePort } from "../support/free-port.js";
 import { createGatewayDatabase, type GatewayDatabase } from "../support/gateway-database.js";
 import { getStatus, startIdentityWith, type TestService } from "./status-http.js";
 

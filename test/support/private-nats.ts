@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./free-port.js";
+import { freePort } from "../../bench/net-util.js";
 
 /** natsServerBinary is where the machine's nats-server is installed (Debian's package). */
 export const natsServerBinary = process.env["NATS_SERVER_BIN"] ?? "/usr/sbin/nats-server";
