@@ -10,6 +10,7 @@ import {
   loadConfig,
   platformSettings,
   port,
+  statusSettings,
 } from "../platform/config/index.js";
 import {
   DEFAULT_RATE_LIMITS,
@@ -22,14 +23,14 @@ import {
  * the platform's keys for logging, identity (the gateway's own mTLS
  * certificate, service name `gateway`), shutdown and UPSTREAMS (a service
  * it does not list is `https://<name>:50051`, its Kubernetes Service), and
- * the status pages' settings (STATUS_*), and adds the public port, the
- * per-request limits and the public-edge
- * protections (rate limits, CORS, idempotency keys). It has no RPC port;
- * its database (DATABASE_URL, else PGlite under DATA_DIR/gateway) holds
- * idempotency keys.
+ * the status pages, build and tracing settings (statusSettings), and adds
+ * the public port, the per-request limits and the public-edge protections
+ * (rate limits, CORS, idempotency keys). It has no RPC port; its database
+ * (DATABASE_URL, else PGlite under DATA_DIR/gateway) holds idempotency keys.
  */
 export const gatewayConfig = defineConfig({
   ...gatewaySettings(),
+  ...statusSettings(),
   ...authSettings(),
   ...socketSettings(),
   ...rateLimitSettings(),
@@ -53,16 +54,6 @@ function gatewaySettings() {
     shutdownTimeoutMs: platform.shutdownTimeoutMs,
     upstreams: platform.upstreams,
     maxMessageBytes: platform.maxMessageBytes,
-    gitSha: platform.gitSha,
-    buildTime: platform.buildTime,
-    statusIntervalMs: platform.statusIntervalMs,
-    statusTimeoutMs: platform.statusTimeoutMs,
-    statusDbSlowMs: platform.statusDbSlowMs,
-    statusAllow: platform.statusAllow,
-    statusUsername: platform.statusUsername,
-    statusPassword: platform.statusPassword,
-    otelEndpoint: platform.otelEndpoint,
-    traceSampleRatio: platform.traceSampleRatio,
     traceTrustClient: env(
       "TRACE_TRUST_CLIENT",
       bool(),

@@ -21,6 +21,7 @@ export {
   type PlatformSettings,
   platformSettings,
   type ServicePorts,
+  statusSettings,
 } from "./platform-config.js";
 export { type EnvValue, readEnvValue } from "./read-env-value.js";
 export {

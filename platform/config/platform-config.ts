@@ -128,9 +128,12 @@ export function dataSettings() {
   };
 }
 
-// The admin port's /status pages (docs/operating.md, "Status"): how often
-// the background checks run, and who sees more than the overall status.
-function statusSettings() {
+/**
+ * statusSettings are the admin port's /status pages (docs/operating.md,
+ * "Status": how often the background checks run, who sees more than the
+ * overall status), what build is running, and tracing.
+ */
+export function statusSettings() {
   const ms = integer(1, 3_600_000);
   return {
     statusIntervalMs: env("STATUS_INTERVAL_MS", ms, "Time between /status background checks", {
